@@ -1,0 +1,1 @@
+"""The SCORM library: safe extraction, the package model, validation and OLX export. No Django."""

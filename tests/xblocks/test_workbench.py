@@ -1,0 +1,28 @@
+"""The workbench demo runtime records what blocks publish, and serves it as JSON."""
+
+import pytest
+import workbench.views
+from xblock.core import XBlock
+from xblock.fields import ScopeIds
+
+from xblocks.workbench.models import PublishedEvent
+from xblocks.workbench.runtime import RecordingWorkbenchRuntime
+
+
+def test_sdk_views_use_the_recording_runtime():
+    assert workbench.views.WorkbenchRuntime is RecordingWorkbenchRuntime
+
+
+@pytest.mark.django_db
+def test_publish_is_recorded_and_listed(client):
+    runtime = RecordingWorkbenchRuntime("learner-1")
+    block = XBlock(runtime, scope_ids=ScopeIds("learner-1", "demo_block", "def-1", "usage-1"))
+    runtime.publish(block, "grade", {"value": 3, "max_value": 4})
+
+    event = PublishedEvent.objects.get()
+    assert (event.student_id, event.usage_id, event.event_type) == ("learner-1", "usage-1", "grade")
+    assert event.data == {"value": 3, "max_value": 4}
+
+    payload = client.get("/mooc-bridge/events/?format=json&student=learner-1&type=grade").json()
+    assert [e["data"] for e in payload["events"]] == [{"value": 3, "max_value": 4}]
+    assert client.get("/mooc-bridge/events/?format=json&student=someone-else").json() == {"events": []}

@@ -1,0 +1,45 @@
+"""``mooc-bridge workbench``: the XBlock workbench with the demo content, on SQLite and a local folder."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from adapters.i18n import Translator
+
+_ = Translator.for_package("xblocks").gettext
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    """Return the parser of ``mooc-bridge workbench``."""
+    parser = argparse.ArgumentParser(prog=prog, description=_("Start the XBlock workbench with the demo content."))
+    parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default: %(default)s)"))
+    parser.add_argument("--port", type=int, default=8000, help=_("port to listen on (default: %(default)s)"))
+    parser.add_argument("--home", help=_("folder for the database, log and package storage (default: ./var)"))
+    parser.add_argument("--reload", action="store_true", help=_("restart when the code changes"))
+    return parser
+
+
+def setup_django(home: str | None = None) -> None:
+    """Point Django at the workbench settings, set it up and bring the SQLite database up to date."""
+    if home:
+        os.environ["MOOC_BRIDGE_HOME"] = os.path.abspath(home)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xblocks.workbench.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    # the SDK's own app has no migrations: run_syncdb creates its tables
+    call_command("migrate", interactive=False, run_syncdb=True, verbosity=0)
+
+
+def main(argv: list[str], prog: str = "mooc-bridge workbench") -> int:
+    """Migrate the database and serve the workbench until interrupted."""
+    args = build_parser(prog).parse_args(argv)
+    setup_django(args.home)
+    from django.core.management import call_command
+
+    print(_("Workbench on http://{host}:{port}/ (Ctrl-C stops it)").format(host=args.host, port=args.port), flush=True)
+    options = {"use_reloader": args.reload, "use_threading": True}
+    call_command("runserver", f"{args.host}:{args.port}", **options)
+    return 0
