@@ -1,1 +1,1 @@
-"""The XBlock workbench as the demo and test runtime: SQLite, a local folder, and a record of what the LMS would store."""
+"""The XBlock workbench as demo and test runtime: SQLite, a local folder, a record of what the LMS would store."""

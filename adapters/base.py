@@ -1,0 +1,96 @@
+"""The one contract every adapter keeps, so that ``sync/`` can treat them all alike.
+
+An adapter declares which record streams it reads and writes (names from :data:`adapters.records.STREAMS`),
+checks its connection, reads records, and applies changes. Changes carry an idempotency ``key``
+that the engine journals; :meth:`Adapter.current` re-reads the target's state for one change, so a
+run that crashed between a write and its journal entry can see whether the write happened before
+writing again. ``tests/adapters/contract.py`` holds the test class every adapter must pass.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .records import STREAMS, Record
+
+__all__ = ["Adapter", "Change", "ChangeResult", "ReadScope"]
+
+
+class ReadScope(BaseModel):
+    """What to read: a course (or all the adapter's courses), and only what changed since a bookmark."""
+
+    model_config = ConfigDict(frozen=True)
+
+    course_id: str | None = None
+    since: datetime | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Change(BaseModel):
+    """One write the engine asks an adapter to make."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str = Field(description="idempotency key: the same change always has the same key")
+    stream: str
+    action: Literal["create", "update", "delete"]
+    record: Record
+    force: bool = Field(default=False, description="overwrite a newer or manually overridden value")
+
+
+class ChangeResult(BaseModel):
+    """What became of one change. ``status``: applied, unchanged (already so), skipped (a policy said no), failed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    status: Literal["applied", "unchanged", "skipped", "failed"]
+    message: str | None = None
+    error: dict[str, Any] | None = Field(default=None, description="AdapterError.to_dict() when failed")
+    retriable: bool = False
+
+
+class Adapter(ABC):
+    """Base class of every adapter. Subclasses set the class attributes and implement the methods."""
+
+    name: ClassVar[str]
+    reads: ClassVar[frozenset[str]] = frozenset()
+    writes: ClassVar[frozenset[str]] = frozenset()
+    batch_size: ClassVar[int] = 100
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        unknown = (cls.reads | cls.writes) - STREAMS.keys()
+        if unknown:
+            raise TypeError(f"{cls.__name__} declares unknown streams: {sorted(unknown)}")
+
+    @abstractmethod
+    def check_connection(self) -> None:
+        """Return if the system can be reached with the given settings; raise an ``AdapterError`` otherwise."""
+
+    def read(self, stream: str, scope: ReadScope | None = None) -> Iterator[Record]:
+        """Yield the records of ``stream`` in ``scope``; raise ``AdapterError`` on failure."""
+        raise NotImplementedError(f"{self.name} does not read {stream}")
+
+    def write(self, stream: str, changes: Sequence[Change]) -> list[ChangeResult]:
+        """Apply ``changes`` (at most :attr:`batch_size`) and return one result per change, in order."""
+        raise NotImplementedError(f"{self.name} does not write {stream}")
+
+    def current(self, change: Change) -> Record | None:
+        """Re-read the target's current record for ``change`` (``None`` if absent), to avoid writing twice."""
+        raise NotImplementedError(f"{self.name} cannot re-read {change.stream}")
+
+    def close(self) -> None:
+        """Release sessions and files (nothing to release by default)."""
+        return None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
