@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 # the system Chromium that Playwright drives (playwright cannot download a browser here)
 CHROMIUM ?= /usr/bin/chromium
-APT_PACKAGES := chromium redis-server
+# scorm-again comes from npm, pinned by xblocks/scorm/package-lock.json; vendored for the package build
+SCORM_JS := xblocks/scorm
+SCORM_VENDOR := $(SCORM_JS)/static/vendor/scorm-again
 
 .PHONY: help demo test quality js system-deps translations bench clean
 
@@ -31,13 +33,14 @@ system-deps: ## install Debian's chromium and redis-server when missing (needs r
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-js: ## install the pinned front-end packages (scorm-again) from npm into a git-ignored folder
-	@for dir in $$(git ls-files -- '*package-lock.json' 2>/dev/null | xargs -r -n1 dirname); do \
-	  if [ ! -d $$dir/node_modules ] || [ $$dir/package-lock.json -nt $$dir/node_modules ]; then \
-	    (cd $$dir && npm ci --no-audit --no-fund --loglevel=error) && touch $$dir/node_modules; \
-	  fi; \
-	  if [ -f $$dir/Makefile.vendor ]; then $(MAKE) -s -C $$dir -f Makefile.vendor; fi; \
-	done
+js: ## install the pinned scorm-again from npm and vendor it (with its licence) into a git-ignored folder
+	@if [ ! -d $(SCORM_JS)/node_modules/scorm-again ] || [ $(SCORM_JS)/package-lock.json -nt $(SCORM_JS)/node_modules/scorm-again ]; then \
+	  (cd $(SCORM_JS) && npm ci --no-audit --no-fund --loglevel=error) && touch $(SCORM_JS)/node_modules/scorm-again; \
+	fi
+	@mkdir -p $(SCORM_VENDOR)
+	@cp $(SCORM_JS)/node_modules/scorm-again/dist/scorm12.min.js $(SCORM_JS)/node_modules/scorm-again/dist/scorm2004.min.js \
+	    $(SCORM_JS)/node_modules/scorm-again/LICENSE $(SCORM_VENDOR)/
+	@node -e 'console.log("scorm-again " + require("./$(SCORM_JS)/node_modules/scorm-again/package.json").version + " vendored into $(SCORM_VENDOR)")'
 
 demo: $(VENV)/.installed-demo js ## create .venv and start the XBlock workbench with demo content on 127.0.0.1:8000
 	$(BIN)/mooc-bridge workbench

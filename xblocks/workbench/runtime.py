@@ -20,7 +20,7 @@ class RecordingWorkbenchRuntime(WorkbenchRuntime):
         except (TypeError, ValueError):
             data = {"repr": repr(event_data)}
         PublishedEvent.objects.create(
-            student_id=str(self.user_id),
+            student_id=str(block.scope_ids.user_id),
             usage_id=str(block.scope_ids.usage_id),
             block_type=block.scope_ids.block_type,
             event_type=event_type,
