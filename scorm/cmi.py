@@ -1,0 +1,392 @@
+"""The SCORM run-time data model on the server: which ``cmi.*`` elements a SCO may set, and how.
+
+The browser runs scorm-again, which validates as the SCO calls ``SetValue``; a commit that reaches the
+server is still hostile until checked here, because anyone can post to a handler. :func:`validate_commit`
+checks every element of a commit against the data model of its SCORM version — that the element exists,
+that the SCO may write it (``cmi.core.student_id`` or ``cmi.credit`` are the LMS's), its vocabulary,
+type, range and length, and the index of collections — and returns either the cleaned values or every
+problem found. One bad element rejects the whole commit, so nothing half-applied is stored.
+
+Elements are given flattened (``{"cmi.core.lesson_status": "passed"}``); :func:`flatten` turns the
+nested JSON that scorm-again posts by default into that form. Time helpers convert SCORM 1.2
+``CMITimespan`` (``HHHH:MM:SS.SS``) and SCORM 2004 ``timeinterval`` (ISO 8601 ``PT1H2M3.5S``) to
+seconds and back, for accumulating ``total_time``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from adapters.i18n import Translator
+from adapters.i18n import gettext_noop as N_
+
+_ = Translator.for_package("scorm").gettext
+
+Version = Literal["1.2", "2004"]
+
+#: Bounds of a single commit, beyond what the standards require an LMS to keep.
+MAX_ELEMENTS = 5000
+MAX_INDEX = 1000  # collections (interactions, objectives, …): SCORM 2004 requires at least 250
+
+__all__ = [
+    "MAX_ELEMENTS",
+    "CmiProblem",
+    "duration_to_seconds",
+    "flatten",
+    "seconds_to_duration",
+    "seconds_to_timespan",
+    "timespan_to_seconds",
+    "validate_commit",
+    "version_family",
+]
+
+
+@dataclass(frozen=True)
+class CmiProblem:
+    """One element that cannot be stored, with a stable ``code`` and a sentence for people."""
+
+    element: str
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready form."""
+        return {"element": self.element, "code": self.code, "message": self.message}
+
+
+def version_family(version: str | None) -> Version:
+    """Map a package version ("1.2", "2004 3rd", …) to the run-time data model it uses."""
+    return "1.2" if (version or "1.2").startswith("1.2") else "2004"
+
+
+# ---------------------------------------------------------------------------------------------- time
+
+_TIMESPAN_12 = re.compile(r"^(\d{2,4}):(\d{2}):(\d{2})(\.\d{1,2})?$")
+_DURATION_2004 = re.compile(
+    r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d{1,2})?)S)?)?$"
+)
+_TIME_12 = re.compile(r"^([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,2})?$")
+_TIMESTAMP_2004 = re.compile(
+    r"^\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d{1,2})?)?)?(Z|[+-]\d{2}(:\d{2})?)?)?)?)?$"
+)
+
+
+def timespan_to_seconds(value: str) -> float:
+    """Seconds in a SCORM 1.2 ``CMITimespan`` such as ``0001:02:03.5``; ``ValueError`` if malformed."""
+    match = _TIMESPAN_12.match(value or "")
+    if not match or int(match.group(2)) > 59 or int(match.group(3)) > 59:
+        raise ValueError(f"not a CMITimespan: {value!r}")
+    hours, minutes, seconds = (int(match.group(i)) for i in (1, 2, 3))
+    return hours * 3600 + minutes * 60 + seconds + float(match.group(4) or 0)
+
+
+def seconds_to_timespan(seconds: float) -> str:
+    """A SCORM 1.2 ``CMITimespan`` for ``seconds`` (hours capped at 9999)."""
+    centis = max(0, round(seconds * 100))
+    hours, rest = divmod(centis, 360000)
+    minutes, rest = divmod(rest, 6000)
+    secs, centis = divmod(rest, 100)
+    return f"{min(hours, 9999):04d}:{minutes:02d}:{secs:02d}.{centis:02d}"
+
+
+def duration_to_seconds(value: str) -> float:
+    """Seconds in a SCORM 2004 ``timeinterval`` such as ``PT1H2M3.5S`` (a year is 365 days, a month 30)."""
+    match = _DURATION_2004.match(value or "")
+    if not match:
+        raise ValueError(f"not a timeinterval: {value!r}")
+    years, months, days, hours, minutes = (int(match.group(i) or 0) for i in range(1, 6))
+    seconds = float(match.group(6) or 0)
+    return ((years * 365 + months * 30 + days) * 24 + hours) * 3600 + minutes * 60 + seconds
+
+
+def seconds_to_duration(seconds: float) -> str:
+    """A SCORM 2004 ``timeinterval`` for ``seconds``, e.g. ``PT1H2M3.5S``."""
+    centis = max(0, round(seconds * 100))
+    hours, rest = divmod(centis, 360000)
+    minutes, rest = divmod(rest, 6000)
+    secs = rest / 100
+    text = "PT"
+    if hours:
+        text += f"{hours}H"
+    if minutes:
+        text += f"{minutes}M"
+    if secs or text == "PT":
+        text += f"{secs:g}S"
+    return text
+
+
+# ------------------------------------------------------------------------------------------- checks
+
+Check = Callable[[str], str | None]  # returns a problem code, or None when the value is fine
+
+
+def _string(limit: int) -> Check:
+    return lambda value: "too_long" if len(value) > limit else None
+
+
+def _vocabulary(*words: str) -> Check:
+    allowed = frozenset(words)
+    return lambda value: None if value in allowed else "not_in_vocabulary"
+
+
+def _decimal(low: float | None = None, high: float | None = None, blank: bool = False) -> Check:
+    def check(value: str) -> str | None:
+        if value == "" and blank:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            return "not_a_number"
+        if not math.isfinite(number) or not re.fullmatch(r"-?\d+(\.\d+)?", value.strip()):
+            return "not_a_number"
+        if (low is not None and number < low) or (high is not None and number > high):
+            return "out_of_range"
+        return None
+
+    return check
+
+
+def _integer(low: int, high: int) -> Check:
+    def check(value: str) -> str | None:
+        if not re.fullmatch(r"-?\d+", value):
+            return "not_an_integer"
+        return None if low <= int(value) <= high else "out_of_range"
+
+    return check
+
+
+def _pattern(regex: re.Pattern[str], code: str = "bad_format") -> Check:
+    return lambda value: None if regex.match(value) else code
+
+
+def _timespan(value: str) -> str | None:
+    try:
+        timespan_to_seconds(value)
+    except ValueError:
+        return "bad_format"
+    return None
+
+
+def _identifier(limit: int, allow_urn: bool = False) -> Check:
+    simple = re.compile(r"^[^\s]+$")
+
+    def check(value: str) -> str | None:
+        if not value or len(value) > limit:
+            return "bad_identifier"
+        if allow_urn:
+            return None if simple.match(value) else "bad_identifier"
+        return None if re.fullmatch(r"[A-Za-z0-9_\-.:/]+", value) else "bad_identifier"
+
+    return check
+
+
+def _result(words: tuple[str, ...]) -> Check:
+    number = _decimal()
+    return lambda value: None if value in words or number(value) is None else "not_in_vocabulary"
+
+
+_STATUS_12 = ("passed", "completed", "failed", "incomplete", "browsed")
+_INTERACTION_TYPES_12 = ("true-false", "choice", "fill-in", "matching", "performance", "sequencing", "likert",
+                         "numeric")
+_INTERACTION_TYPES_2004 = (*_INTERACTION_TYPES_12, "long-fill-in", "other")
+_NAV_REQUEST = re.compile(
+    r"^(continue|previous|exit|exitAll|abandon|abandonAll|suspendAll|_none_|"
+    r"\{target=[^}\s]{1,4000}\}(choice|jump))$"
+)
+_LOCALIZED = re.compile(r"^(\{lang=[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*\})?", re.S)
+
+
+def _localized(limit: int) -> Check:
+    def check(value: str) -> str | None:
+        text = _LOCALIZED.sub("", value, count=1)
+        return "too_long" if len(text) > limit else None
+
+    return check
+
+
+# element pattern (``n`` stands for a collection index) -> check, for elements a SCO may write
+WRITABLE_12: dict[str, Check] = {
+    "cmi.core.lesson_location": _string(255),
+    "cmi.core.lesson_status": _vocabulary(*_STATUS_12),
+    "cmi.core.score.raw": _decimal(0, 100, blank=True),
+    "cmi.core.score.min": _decimal(0, 100, blank=True),
+    "cmi.core.score.max": _decimal(0, 100, blank=True),
+    "cmi.core.exit": _vocabulary("time-out", "suspend", "logout", ""),
+    "cmi.core.session_time": _timespan,
+    "cmi.suspend_data": _string(4096),
+    "cmi.comments": _string(4096),
+    "cmi.objectives.n.id": _identifier(255),
+    "cmi.objectives.n.score.raw": _decimal(0, 100, blank=True),
+    "cmi.objectives.n.score.min": _decimal(0, 100, blank=True),
+    "cmi.objectives.n.score.max": _decimal(0, 100, blank=True),
+    "cmi.objectives.n.status": _vocabulary(*_STATUS_12, "not attempted"),
+    "cmi.student_preference.audio": _integer(-1, 100),
+    "cmi.student_preference.language": _string(255),
+    "cmi.student_preference.speed": _integer(-100, 100),
+    "cmi.student_preference.text": _integer(-1, 1),
+    "cmi.interactions.n.id": _identifier(255),
+    "cmi.interactions.n.objectives.n.id": _identifier(255),
+    "cmi.interactions.n.time": _pattern(_TIME_12),
+    "cmi.interactions.n.type": _vocabulary(*_INTERACTION_TYPES_12),
+    "cmi.interactions.n.correct_responses.n.pattern": _string(255),
+    "cmi.interactions.n.weighting": _decimal(),
+    "cmi.interactions.n.student_response": _string(255),
+    "cmi.interactions.n.result": _result(("correct", "wrong", "unanticipated", "neutral")),
+    "cmi.interactions.n.latency": _timespan,
+}
+
+_SCORE_2004 = {
+    "score.scaled": _decimal(-1, 1),
+    "score.raw": _decimal(),
+    "score.min": _decimal(),
+    "score.max": _decimal(),
+}
+
+WRITABLE_2004: dict[str, Check] = {
+    "cmi.comments_from_learner.n.comment": _localized(4000),
+    "cmi.comments_from_learner.n.location": _string(250),
+    "cmi.comments_from_learner.n.timestamp": _pattern(_TIMESTAMP_2004),
+    "cmi.completion_status": _vocabulary("completed", "incomplete", "not attempted", "unknown"),
+    "cmi.exit": _vocabulary("time-out", "suspend", "logout", "normal", ""),
+    "cmi.location": _string(1000),
+    "cmi.progress_measure": _decimal(0, 1),
+    **{f"cmi.{key}": check for key, check in _SCORE_2004.items()},
+    "cmi.session_time": _pattern(_DURATION_2004),
+    "cmi.success_status": _vocabulary("passed", "failed", "unknown"),
+    "cmi.suspend_data": _string(64000),
+    "cmi.learner_preference.audio_level": _decimal(0),
+    "cmi.learner_preference.language": _string(250),
+    "cmi.learner_preference.delivery_speed": _decimal(0),
+    "cmi.learner_preference.audio_captioning": _vocabulary("-1", "0", "1"),
+    "cmi.objectives.n.id": _identifier(4000, allow_urn=True),
+    **{f"cmi.objectives.n.{key}": check for key, check in _SCORE_2004.items()},
+    "cmi.objectives.n.success_status": _vocabulary("passed", "failed", "unknown"),
+    "cmi.objectives.n.completion_status": _vocabulary("completed", "incomplete", "not attempted", "unknown"),
+    "cmi.objectives.n.progress_measure": _decimal(0, 1),
+    "cmi.objectives.n.description": _localized(250),
+    "cmi.interactions.n.id": _identifier(4000, allow_urn=True),
+    "cmi.interactions.n.type": _vocabulary(*_INTERACTION_TYPES_2004),
+    "cmi.interactions.n.objectives.n.id": _identifier(4000, allow_urn=True),
+    "cmi.interactions.n.timestamp": _pattern(_TIMESTAMP_2004),
+    "cmi.interactions.n.correct_responses.n.pattern": _string(7800),
+    "cmi.interactions.n.weighting": _decimal(),
+    "cmi.interactions.n.learner_response": _string(7800),
+    "cmi.interactions.n.result": _result(("correct", "incorrect", "unanticipated", "neutral")),
+    "cmi.interactions.n.latency": _pattern(_DURATION_2004),
+    "cmi.interactions.n.description": _localized(250),
+    "adl.nav.request": _pattern(_NAV_REQUEST),
+}
+
+# elements the LMS sets and a SCO may only read: a commit that carries them is refused
+READ_ONLY_12 = frozenset({
+    "cmi.core.student_id", "cmi.core.student_name", "cmi.core.credit", "cmi.core.entry", "cmi.core.total_time",
+    "cmi.core.lesson_mode", "cmi.launch_data", "cmi.student_data.mastery_score",
+    "cmi.student_data.max_time_allowed", "cmi.student_data.time_limit_action",
+})
+READ_ONLY_2004 = frozenset({
+    "cmi.learner_id", "cmi.learner_name", "cmi.credit", "cmi.entry", "cmi.mode", "cmi.total_time",
+    "cmi.launch_data", "cmi.scaled_passing_score", "cmi.completion_threshold", "cmi.max_time_allowed",
+    "cmi.time_limit_action",
+})
+
+_MESSAGES = {
+    "unknown_element": N_("{element} is not an element of the SCORM {version} data model."),
+    "read_only": N_("{element} is set by the LMS and cannot be changed by the course."),
+    "too_long": N_("The value of {element} is longer than SCORM {version} allows."),
+    "not_in_vocabulary": N_("{value!r} is not an allowed value for {element}."),
+    "not_a_number": N_("The value of {element} must be a number."),
+    "not_an_integer": N_("The value of {element} must be a whole number."),
+    "out_of_range": N_("The value of {element} is out of its allowed range."),
+    "bad_format": N_("The value of {element} is not in the format SCORM {version} requires."),
+    "bad_identifier": N_("The value of {element} is not a valid identifier."),
+    "bad_index": N_("{element} uses an index beyond what this LMS keeps ({limit})."),
+    "not_a_string": N_("The value of {element} must be text."),
+    "too_many": N_("The commit has more than {limit} elements."),
+}
+
+
+def _compile(table: Mapping[str, Check]) -> list[tuple[re.Pattern[str], Check]]:
+    compiled = []
+    for pattern, check in table.items():
+        regex = "^" + re.escape(pattern).replace(r"\.n\.", r"\.(\d{1,7})\.") + "$"
+        compiled.append((re.compile(regex), check))
+    return compiled
+
+
+_TABLES = {"1.2": (_compile(WRITABLE_12), READ_ONLY_12), "2004": (_compile(WRITABLE_2004), READ_ONLY_2004)}
+
+
+def _problem(element: str, code: str, version: str, value: str = "", limit: int = 0) -> CmiProblem:
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    message = _(_MESSAGES[code]).format(element=element[:200], version=version, value=shown, limit=limit)
+    return CmiProblem(element=element[:200], code=code, message=message)
+
+
+def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, str], list[CmiProblem]]:
+    """Check a flattened commit against the data model of ``version`` ("1.2" or any "2004 …").
+
+    Returns ``(values, problems)``: the values as strings when ``problems`` is empty, else every problem
+    found (and the values must not be stored). Counters (``…_count``) and ``…_children`` that clients echo
+    back are ignored, not refused.
+    """
+    family = version_family(version)
+    writable, read_only = _TABLES[family]
+    problems: list[CmiProblem] = []
+    values: dict[str, str] = {}
+    if len(data) > MAX_ELEMENTS:
+        return {}, [_problem("cmi", "too_many", family, limit=MAX_ELEMENTS)]
+    for element, raw in data.items():
+        element = str(element)
+        if element.endswith(("._count", "._children", "._version")):
+            continue
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            problems.append(_problem(element, "not_a_string", family))
+            continue
+        value = raw if isinstance(raw, str) else repr(raw) if isinstance(raw, float) else str(raw)
+        if element in read_only:
+            problems.append(_problem(element, "read_only", family))
+            continue
+        for regex, check in writable:
+            match = regex.match(element)
+            if match:
+                if any(int(index) >= MAX_INDEX for index in match.groups()):
+                    problems.append(_problem(element, "bad_index", family, limit=MAX_INDEX))
+                    break
+                code = check(value)
+                if code:
+                    problems.append(_problem(element, code, family, value))
+                else:
+                    values[element] = value
+                break
+        else:
+            problems.append(_problem(element, "unknown_element", family))
+    return (values if not problems else {}), problems
+
+
+def flatten(nested: Any, prefix: str = "") -> dict[str, Any]:
+    """Flatten scorm-again's nested JSON (``{"cmi": {"core": {…}, "interactions": [{…}]}}``) to dotted names.
+
+    Lists and objects with numeric keys both become ``name.0.child``. Depth is bounded, so a hostile
+    document cannot exhaust the stack.
+    """
+    flat: dict[str, Any] = {}
+    stack: list[tuple[str, Any, int]] = [(prefix, nested, 0)]
+    while stack:
+        name, node, depth = stack.pop()
+        if depth > 12:
+            flat[name] = node  # refused later as not a string
+            continue
+        if isinstance(node, Mapping):
+            items = node.items()
+        elif isinstance(node, list):
+            items = enumerate(node)
+        else:
+            flat[name] = node
+            continue
+        for key, child in items:
+            stack.append((f"{name}.{key}" if name else str(key), child, depth + 1))
+    return flat

@@ -1,0 +1,155 @@
+"""Server-side validation of SCORM commits, and the time arithmetic for total_time."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scorm import cmi
+
+
+@pytest.mark.parametrize(
+    ("version", "data"),
+    [
+        ("1.2", {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "85", "cmi.core.score.max": "100",
+                 "cmi.core.score.min": "0", "cmi.core.session_time": "0000:12:30.5", "cmi.core.exit": "suspend",
+                 "cmi.suspend_data": "x" * 4096, "cmi.core.lesson_location": "page-3",
+                 "cmi.interactions.0.id": "q1", "cmi.interactions.0.type": "choice",
+                 "cmi.interactions.0.result": "wrong", "cmi.interactions.0.latency": "00:00:05",
+                 "cmi.interactions.0.time": "13:05:00", "cmi.objectives.2.status": "not attempted",
+                 "cmi.core.score.raw": ""}),
+        ("2004 3rd", {"cmi.completion_status": "completed", "cmi.success_status": "failed", "cmi.score.scaled": "-0.5",
+                      "cmi.score.raw": "-12.5", "cmi.session_time": "PT1H2M3.25S", "cmi.progress_measure": "0.75",
+                      "cmi.location": "chapter-2", "cmi.interactions.3.id": "urn:example:q-3",
+                      "cmi.interactions.3.timestamp": "2026-11-22T10:11:12.5+08:00", "cmi.exit": "normal",
+                      "cmi.interactions.3.result": "0.5", "cmi.comments_from_learner.0.comment": "{lang=zh-CN}很好",
+                      "adl.nav.request": "{target=SCO_2}choice", "cmi.suspend_data": "y" * 64000}),
+    ],
+)
+def test_valid_commits_pass_unchanged(version, data):
+    values, problems = cmi.validate_commit(version, data)
+    assert problems == []
+    assert values == data
+
+
+@pytest.mark.parametrize(
+    ("version", "element", "value", "code"),
+    [
+        ("1.2", "cmi.core.student_id", "someone-else", "read_only"),
+        ("1.2", "cmi.core.total_time", "9999:00:00", "read_only"),
+        ("1.2", "cmi.core.lesson_status", "not attempted", "not_in_vocabulary"),
+        ("1.2", "cmi.core.lesson_status", "PASSED", "not_in_vocabulary"),
+        ("1.2", "cmi.core.score.raw", "101", "out_of_range"),
+        ("1.2", "cmi.core.score.raw", "1e2", "not_a_number"),
+        ("1.2", "cmi.core.score.raw", "NaN", "not_a_number"),
+        ("1.2", "cmi.core.session_time", "PT1H", "bad_format"),
+        ("1.2", "cmi.core.session_time", "00:61:00", "bad_format"),
+        ("1.2", "cmi.suspend_data", "x" * 4097, "too_long"),
+        ("1.2", "cmi.core.nonsense", "1", "unknown_element"),
+        ("1.2", "cmi.completion_status", "completed", "unknown_element"),
+        ("1.2", "cmi.interactions.0.id", "has space", "bad_identifier"),
+        ("1.2", "cmi.interactions.5000.id", "q", "bad_index"),
+        ("1.2", "cmi.student_preference.text", "2", "out_of_range"),
+        ("2004", "cmi.mode", "review", "read_only"),
+        ("2004", "cmi.credit", "no-credit", "read_only"),
+        ("2004", "cmi.learner_id", "x", "read_only"),
+        ("2004", "cmi.score.scaled", "1.5", "out_of_range"),
+        ("2004", "cmi.progress_measure", "-0.1", "out_of_range"),
+        ("2004", "cmi.session_time", "00:10:00", "bad_format"),
+        ("2004", "cmi.session_time", "P", "bad_format"),
+        ("2004", "cmi.success_status", "completed", "not_in_vocabulary"),
+        ("2004", "cmi.suspend_data", "x" * 64001, "too_long"),
+        ("2004", "cmi.core.lesson_status", "passed", "unknown_element"),
+        ("2004", "adl.nav.request", "{target=}choice", "bad_format"),
+        ("2004", "cmi.interactions.0.timestamp", "yesterday", "bad_format"),
+    ],
+)
+def test_each_rule_refuses_with_its_code(version, element, value, code):
+    values, problems = cmi.validate_commit(version, {"cmi.location" if version == "2004" else
+                                                     "cmi.core.lesson_location": "ok", element: value})
+    assert values == {}, "one bad element rejects the whole commit"
+    assert [(p.element, p.code) for p in problems] == [(element, code)]
+    assert problems[0].message
+
+
+@pytest.mark.parametrize("value", [None, True, ["a"], {"a": 1}])
+def test_non_scalar_values_are_refused(value):
+    _values, problems = cmi.validate_commit("1.2", {"cmi.core.lesson_location": value})
+    assert [p.code for p in problems] == ["not_a_string"]
+
+
+def test_counters_echoed_by_clients_are_ignored():
+    values, problems = cmi.validate_commit("2004", {"cmi.interactions._count": "3", "cmi.location": "a"})
+    assert problems == [] and values == {"cmi.location": "a"}
+
+
+def test_too_many_elements_is_refused_at_once():
+    data = {f"cmi.interactions.{i}.id": f"q{i}" for i in range(cmi.MAX_ELEMENTS + 1)}
+    _values, problems = cmi.validate_commit("2004", data)
+    assert [p.code for p in problems] == ["too_many"]
+
+
+def test_problem_messages_are_translated():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        _values, problems = cmi.validate_commit("2004", {"cmi.mode": "review"})
+    assert "LMS" in problems[0].message and "cmi.mode" in problems[0].message
+    assert problems[0].message != "cmi.mode is set by the LMS and cannot be changed by the course."
+
+
+def test_flatten_nested_commit():
+    nested = {"cmi": {"core": {"lesson_status": "passed", "score": {"raw": "80"}},
+                      "interactions": [{"id": "q1", "result": "correct"}, {"id": "q2"}],
+                      "objectives": {"0": {"id": "o1"}}}}
+    assert cmi.flatten(nested) == {
+        "cmi.core.lesson_status": "passed", "cmi.core.score.raw": "80", "cmi.interactions.0.id": "q1",
+        "cmi.interactions.0.result": "correct", "cmi.interactions.1.id": "q2", "cmi.objectives.0.id": "o1",
+    }
+
+
+def test_flatten_bounds_depth():
+    deep: dict = {}
+    node = deep
+    for _ in range(50):
+        node["a"] = {}
+        node = node["a"]
+    flat = cmi.flatten(deep)
+    _values, problems = cmi.validate_commit("2004", flat)
+    assert problems and all(p.code in ("unknown_element", "not_a_string") for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("0000:00:00", 0), ("00:01:30", 90), ("0001:02:03.5", 3723.5), ("9999:59:59.99", 9999 * 3600 + 3599.99)],
+)
+def test_timespan(text, seconds):
+    assert cmi.timespan_to_seconds(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("PT0S", 0), ("PT1H2M3.5S", 3723.5), ("P1DT1S", 86401), ("PT90M", 5400), ("P1Y", 365 * 86400)],
+)
+def test_duration(text, seconds):
+    assert cmi.duration_to_seconds(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("bad", ["", "P", "PT", "1H", "PT-1S", "PTS", "P1H"])
+def test_bad_duration(bad):
+    with pytest.raises(ValueError):
+        cmi.duration_to_seconds(bad)
+
+
+@given(st.floats(min_value=0, max_value=9999 * 3600, allow_nan=False))
+def test_time_round_trips(seconds):
+    assert cmi.timespan_to_seconds(cmi.seconds_to_timespan(seconds)) == pytest.approx(seconds, abs=0.006)
+    assert cmi.duration_to_seconds(cmi.seconds_to_duration(seconds)) == pytest.approx(seconds, abs=0.006)
+    assert cmi.validate_commit("1.2", {"cmi.core.session_time": cmi.seconds_to_timespan(seconds)})[1] == []
+    assert cmi.validate_commit("2004", {"cmi.session_time": cmi.seconds_to_duration(seconds)})[1] == []
+
+
+@given(st.dictionaries(st.text(max_size=40), st.one_of(st.text(max_size=50), st.integers(), st.none()), max_size=8))
+def test_arbitrary_commits_never_raise(data):
+    for version in ("1.2", "2004 4th"):
+        values, problems = cmi.validate_commit(version, data)
+        assert not (values and problems)
