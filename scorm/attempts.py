@@ -1,0 +1,204 @@
+"""A learner's attempts at a package: per attempt, per SCO state, what a SCO sees at launch, and commits.
+
+Pure data and functions, with no storage: the player block keeps a :class:`LearnerRecord` wherever its
+runtime keeps learner state and calls these functions, so the rules are the same in the LMS, the
+workbench and the tests.
+
+* :func:`launch_values` is what the runtime API is preloaded with when a SCO starts: the SCO's saved
+  state, and the elements the LMS owns — learner id and name, ``mode``, ``credit``, ``entry``
+  (``ab-initio`` the first time, ``resume`` after a suspend), accumulated ``total_time``, launch data,
+  mastery score or scaled passing score, completion threshold, time limits.
+* :func:`apply_commit` stores a commit that :func:`scorm.cmi.validate_commit` accepted. Each commit
+  carries a sequence number from the page: a repeat of the last one is acknowledged and changes
+  nothing (a retry after a lost response), an older one is refused as stale (a delayed request must
+  not undo newer progress). ``session_time`` is added to ``total_time`` once per session, when the
+  session ends (``terminate``), as the run-time environment specifications describe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .cmi import (
+    duration_to_seconds,
+    seconds_to_duration,
+    seconds_to_timespan,
+    timespan_to_seconds,
+    version_family,
+)
+
+CommitStatus = Literal["applied", "duplicate", "stale"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ScoState(BaseModel):
+    """One SCO's data in one attempt."""
+
+    values: dict[str, str] = Field(default_factory=dict)  # the SCO-writable cmi elements, flattened
+    total_seconds: float = 0.0
+    session_seconds: float = 0.0  # of the session in progress, added to total on terminate
+    sessions: int = 0
+    sequence: int = -1  # last commit sequence number applied
+    last_digest: str = ""  # digest of the last applied commit, to recognise repeats
+    suspended: bool = False
+    updated: datetime | None = None
+
+
+class Attempt(BaseModel):
+    """One attempt over the package."""
+
+    number: int
+    started: datetime = Field(default_factory=_now)
+    scos: dict[str, ScoState] = Field(default_factory=dict)
+    closed: bool = False  # no more commits; a new launch starts a new attempt
+
+
+class LearnerRecord(BaseModel):
+    """Everything one learner did in one block, oldest attempt first."""
+
+    attempts: list[Attempt] = Field(default_factory=list)
+
+    def current(self) -> Attempt | None:
+        """The attempt in progress (the last one, unless it is closed)."""
+        return self.attempts[-1] if self.attempts and not self.attempts[-1].closed else None
+
+    def start_attempt(self) -> Attempt:
+        """Open a new attempt (closing the current one) and return it."""
+        if self.attempts:
+            self.attempts[-1].closed = True
+        attempt = Attempt(number=len(self.attempts) + 1)
+        self.attempts.append(attempt)
+        return attempt
+
+
+class CommitResult(BaseModel):
+    """What :func:`apply_commit` did."""
+
+    status: CommitStatus
+    changed: bool
+    sequence: int
+
+
+def _digest(values: Mapping[str, str], terminate: bool) -> str:
+    payload = json.dumps([sorted(values.items()), terminate], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _session_seconds(family: str, values: Mapping[str, str]) -> float | None:
+    if family == "1.2":
+        text = values.get("cmi.core.session_time")
+        return timespan_to_seconds(text) if text else None
+    text = values.get("cmi.session_time")
+    return duration_to_seconds(text) if text else None
+
+
+def apply_commit(
+    attempt: Attempt, sco_id: str, sequence: int, values: Mapping[str, str], *, version: str | None,
+    terminate: bool = False,
+) -> CommitResult:
+    """Apply a validated commit of SCO ``sco_id`` to ``attempt`` (see the module docstring)."""
+    state = attempt.scos.setdefault(sco_id, ScoState())
+    digest = _digest(values, terminate)
+    if sequence < state.sequence or (sequence == state.sequence and digest != state.last_digest):
+        return CommitResult(status="stale", changed=False, sequence=state.sequence)
+    if sequence == state.sequence:
+        return CommitResult(status="duplicate", changed=False, sequence=state.sequence)
+    family = version_family(version)
+    before = (dict(state.values), state.total_seconds, state.suspended)
+    session = _session_seconds(family, values)
+    stored = {k: v for k, v in values.items() if k not in ("cmi.core.session_time", "cmi.session_time")}
+    state.values.update(stored)
+    if session is not None:
+        state.session_seconds = session
+    exit_key = "cmi.core.exit" if family == "1.2" else "cmi.exit"
+    if terminate:
+        state.total_seconds += state.session_seconds
+        state.session_seconds = 0.0
+        state.sessions += 1
+        state.suspended = state.values.get(exit_key) == "suspend"
+    state.sequence = sequence
+    state.last_digest = digest
+    state.updated = _now()
+    changed = before != (state.values, state.total_seconds, state.suspended)
+    return CommitResult(status="applied", changed=changed, sequence=sequence)
+
+
+class LaunchContext(BaseModel):
+    """What the LMS knows about the learner and the SCO's item when a SCO starts."""
+
+    learner_id: str
+    learner_name: str = ""
+    mode: Literal["normal", "browse", "review"] = "normal"
+    credit: bool = True
+    launch_data: str | None = None  # adlcp:datafromlms (1.2) / adlcp:dataFromLMS (2004)
+    mastery_score: float | None = None  # 1.2 masteryscore, or the 2004 scaled passing score
+    completion_threshold: float | None = None
+    max_time_allowed: str | None = None
+    time_limit_action: str | None = None
+
+
+def launch_values(attempt: Attempt, sco_id: str, context: LaunchContext, *, version: str | None) -> dict[str, str]:
+    """The flattened cmi values to preload into the runtime API when SCO ``sco_id`` launches."""
+    state = attempt.scos.get(sco_id) or ScoState()
+    family = version_family(version)
+    values = dict(state.values)
+    resumed = state.suspended and state.sessions > 0
+    credit = "credit" if context.credit else "no-credit"
+    if family == "1.2":
+        values.update({
+            "cmi.core.student_id": context.learner_id,
+            "cmi.core.student_name": context.learner_name,
+            "cmi.core.lesson_mode": context.mode,
+            "cmi.core.credit": credit,
+            "cmi.core.entry": "resume" if resumed else ("ab-initio" if state.sessions == 0 else ""),
+            "cmi.core.total_time": seconds_to_timespan(state.total_seconds),
+        })
+        values.setdefault("cmi.core.lesson_status", "not attempted")
+        optional = {
+            "cmi.launch_data": context.launch_data,
+            "cmi.student_data.mastery_score": None if context.mastery_score is None else f"{context.mastery_score:g}",
+            "cmi.student_data.max_time_allowed": context.max_time_allowed,
+            "cmi.student_data.time_limit_action": context.time_limit_action,
+        }
+    else:
+        values.update({
+            "cmi.learner_id": context.learner_id,
+            "cmi.learner_name": context.learner_name,
+            "cmi.mode": context.mode,
+            "cmi.credit": credit,
+            "cmi.entry": "resume" if resumed else ("ab-initio" if state.sessions == 0 else ""),
+            "cmi.total_time": seconds_to_duration(state.total_seconds),
+        })
+        values.setdefault("cmi.completion_status", "unknown")
+        values.setdefault("cmi.success_status", "unknown")
+        optional = {
+            "cmi.launch_data": context.launch_data,
+            "cmi.scaled_passing_score": None if context.mastery_score is None else f"{context.mastery_score:g}",
+            "cmi.completion_threshold": (None if context.completion_threshold is None
+                                         else f"{context.completion_threshold:g}"),
+            "cmi.max_time_allowed": context.max_time_allowed,
+            "cmi.time_limit_action": context.time_limit_action,
+        }
+    values.update({key: value for key, value in optional.items() if value is not None})
+    if not resumed:
+        # a session that does not resume a suspended one starts without the old location and data
+        for key in ("cmi.core.lesson_location", "cmi.location", "cmi.suspend_data"):
+            values.pop(key, None)
+    return {key: value for key, value in values.items() if not _write_only(family, key)}
+
+
+_WRITE_ONLY = {"cmi.core.exit", "cmi.core.session_time", "cmi.exit", "cmi.session_time", "adl.nav.request"}
+
+
+def _write_only(family: str, key: str) -> bool:
+    """Elements a SCO may set but never read back: not preloaded (SCORM 1.2 interactions are all write-only)."""
+    return key in _WRITE_ONLY or (family == "1.2" and key.startswith("cmi.interactions."))
