@@ -2,10 +2,13 @@
 
 The browser runs scorm-again, which validates as the SCO calls ``SetValue``; a commit that reaches the
 server is still hostile until checked here, because anyone can post to a handler. :func:`validate_commit`
-checks every element of a commit against the data model of its SCORM version — that the element exists,
-that the SCO may write it (``cmi.core.student_id`` or ``cmi.credit`` are the LMS's), its vocabulary,
-type, range and length, and the index of collections — and returns either the cleaned values or every
-problem found. One bad element rejects the whole commit, so nothing half-applied is stored.
+checks every element of a commit against the data model of its SCORM version — that the element exists, its
+vocabulary, type, range and length, and the index of collections — and returns either the cleaned
+values or every problem found. One bad element rejects the whole commit, so nothing half-applied is
+stored. scorm-again posts the whole data model on every commit, so elements the LMS owns
+(``cmi.core.student_id``, ``cmi.credit``, ``cmi.mode``, ``cmi.total_time`` …) arrive too: they are
+dropped, never stored — the LMS's own values are the only ones it serves. Empty collections and ``""``
+(an element the SCO never set) are accepted as they come.
 
 Elements are given flattened (``{"cmi.core.lesson_status": "passed"}``); :func:`flatten` turns the
 nested JSON that scorm-again posts by default into that form. Time helpers convert SCORM 1.2
@@ -281,8 +284,9 @@ WRITABLE_2004: dict[str, Check] = {
     "adl.nav.request": _pattern(_NAV_REQUEST),
 }
 
-# elements the LMS sets and a SCO may only read: a commit that carries them is refused
+# elements the LMS sets and a SCO may only read: dropped from commits, never stored
 READ_ONLY_12 = frozenset({
+    "cmi.comments_from_lms",
     "cmi.core.student_id", "cmi.core.student_name", "cmi.core.credit", "cmi.core.entry", "cmi.core.total_time",
     "cmi.core.lesson_mode", "cmi.launch_data", "cmi.student_data.mastery_score",
     "cmi.student_data.max_time_allowed", "cmi.student_data.time_limit_action",
@@ -295,7 +299,6 @@ READ_ONLY_2004 = frozenset({
 
 _MESSAGES = {
     "unknown_element": N_("{element} is not an element of the SCORM {version} data model."),
-    "read_only": N_("{element} is set by the LMS and cannot be changed by the course."),
     "too_long": N_("The value of {element} is longer than SCORM {version} allows."),
     "not_in_vocabulary": N_("{value!r} is not an allowed value for {element}."),
     "not_a_number": N_("The value of {element} must be a number."),
@@ -343,20 +346,21 @@ def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, st
         element = str(element)
         if element.endswith(("._count", "._children", "._version")):
             continue
+        if isinstance(raw, dict | list) and not raw:
+            continue  # an empty collection echoed by the client
         if isinstance(raw, bool) or not isinstance(raw, str | int | float):
             problems.append(_problem(element, "not_a_string", family))
             continue
         value = raw if isinstance(raw, str) else repr(raw) if isinstance(raw, float) else str(raw)
-        if element in read_only:
-            problems.append(_problem(element, "read_only", family))
-            continue
+        if element in read_only or element.startswith("cmi.comments_from_lms"):
+            continue  # the LMS's own values: echoed by clients, never taken from them
         for regex, check in writable:
             match = regex.match(element)
             if match:
                 if any(int(index) >= MAX_INDEX for index in match.groups()):
                     problems.append(_problem(element, "bad_index", family, limit=MAX_INDEX))
                     break
-                code = check(value)
+                code = check(value) if value != "" else None  # "" is an element the SCO never set
                 if code:
                     problems.append(_problem(element, code, family, value))
                 else:

@@ -10,19 +10,45 @@ from scorm import cmi
 @pytest.mark.parametrize(
     ("version", "data"),
     [
-        ("1.2", {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "85", "cmi.core.score.max": "100",
-                 "cmi.core.score.min": "0", "cmi.core.session_time": "0000:12:30.5", "cmi.core.exit": "suspend",
-                 "cmi.suspend_data": "x" * 4096, "cmi.core.lesson_location": "page-3",
-                 "cmi.interactions.0.id": "q1", "cmi.interactions.0.type": "choice",
-                 "cmi.interactions.0.result": "wrong", "cmi.interactions.0.latency": "00:00:05",
-                 "cmi.interactions.0.time": "13:05:00", "cmi.objectives.2.status": "not attempted",
-                 "cmi.core.score.raw": ""}),
-        ("2004 3rd", {"cmi.completion_status": "completed", "cmi.success_status": "failed", "cmi.score.scaled": "-0.5",
-                      "cmi.score.raw": "-12.5", "cmi.session_time": "PT1H2M3.25S", "cmi.progress_measure": "0.75",
-                      "cmi.location": "chapter-2", "cmi.interactions.3.id": "urn:example:q-3",
-                      "cmi.interactions.3.timestamp": "2026-11-22T10:11:12.5+08:00", "cmi.exit": "normal",
-                      "cmi.interactions.3.result": "0.5", "cmi.comments_from_learner.0.comment": "{lang=zh-CN}很好",
-                      "adl.nav.request": "{target=SCO_2}choice", "cmi.suspend_data": "y" * 64000}),
+        (
+            "1.2",
+            {
+                "cmi.core.lesson_status": "passed",
+                "cmi.core.score.raw": "85",
+                "cmi.core.score.max": "100",
+                "cmi.core.score.min": "0",
+                "cmi.core.session_time": "0000:12:30.5",
+                "cmi.core.exit": "suspend",
+                "cmi.suspend_data": "x" * 4096,
+                "cmi.core.lesson_location": "page-3",
+                "cmi.interactions.0.id": "q1",
+                "cmi.interactions.0.type": "choice",
+                "cmi.interactions.0.result": "wrong",
+                "cmi.interactions.0.latency": "00:00:05",
+                "cmi.interactions.0.time": "13:05:00",
+                "cmi.objectives.2.status": "not attempted",
+                "cmi.core.score.raw": "",
+            },
+        ),
+        (
+            "2004 3rd",
+            {
+                "cmi.completion_status": "completed",
+                "cmi.success_status": "failed",
+                "cmi.score.scaled": "-0.5",
+                "cmi.score.raw": "-12.5",
+                "cmi.session_time": "PT1H2M3.25S",
+                "cmi.progress_measure": "0.75",
+                "cmi.location": "chapter-2",
+                "cmi.interactions.3.id": "urn:example:q-3",
+                "cmi.interactions.3.timestamp": "2026-11-22T10:11:12.5+08:00",
+                "cmi.exit": "normal",
+                "cmi.interactions.3.result": "0.5",
+                "cmi.comments_from_learner.0.comment": "{lang=zh-CN}很好",
+                "adl.nav.request": "{target=SCO_2}choice",
+                "cmi.suspend_data": "y" * 64000,
+            },
+        ),
     ],
 )
 def test_valid_commits_pass_unchanged(version, data):
@@ -34,8 +60,6 @@ def test_valid_commits_pass_unchanged(version, data):
 @pytest.mark.parametrize(
     ("version", "element", "value", "code"),
     [
-        ("1.2", "cmi.core.student_id", "someone-else", "read_only"),
-        ("1.2", "cmi.core.total_time", "9999:00:00", "read_only"),
         ("1.2", "cmi.core.lesson_status", "not attempted", "not_in_vocabulary"),
         ("1.2", "cmi.core.lesson_status", "PASSED", "not_in_vocabulary"),
         ("1.2", "cmi.core.score.raw", "101", "out_of_range"),
@@ -49,9 +73,6 @@ def test_valid_commits_pass_unchanged(version, data):
         ("1.2", "cmi.interactions.0.id", "has space", "bad_identifier"),
         ("1.2", "cmi.interactions.5000.id", "q", "bad_index"),
         ("1.2", "cmi.student_preference.text", "2", "out_of_range"),
-        ("2004", "cmi.mode", "review", "read_only"),
-        ("2004", "cmi.credit", "no-credit", "read_only"),
-        ("2004", "cmi.learner_id", "x", "read_only"),
         ("2004", "cmi.score.scaled", "1.5", "out_of_range"),
         ("2004", "cmi.progress_measure", "-0.1", "out_of_range"),
         ("2004", "cmi.session_time", "00:10:00", "bad_format"),
@@ -64,11 +85,52 @@ def test_valid_commits_pass_unchanged(version, data):
     ],
 )
 def test_each_rule_refuses_with_its_code(version, element, value, code):
-    values, problems = cmi.validate_commit(version, {"cmi.location" if version == "2004" else
-                                                     "cmi.core.lesson_location": "ok", element: value})
+    values, problems = cmi.validate_commit(
+        version, {"cmi.location" if version == "2004" else "cmi.core.lesson_location": "ok", element: value}
+    )
     assert values == {}, "one bad element rejects the whole commit"
     assert [(p.element, p.code) for p in problems] == [(element, code)]
     assert problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("version", "element"),
+    [
+        ("1.2", "cmi.core.student_id"),
+        ("1.2", "cmi.core.total_time"),
+        ("1.2", "cmi.core.credit"),
+        ("1.2", "cmi.comments_from_lms"),
+        ("2004", "cmi.mode"),
+        ("2004", "cmi.credit"),
+        ("2004", "cmi.learner_id"),
+        ("2004", "cmi.total_time"),
+        ("2004", "cmi.scaled_passing_score"),
+        ("2004", "cmi.comments_from_lms.0.comment"),
+    ],
+)
+def test_what_the_lms_owns_is_never_taken_from_a_commit(version, element):
+    values, problems = cmi.validate_commit(version, {element: "forged", "cmi.suspend_data": "kept"})
+    assert problems == []
+    assert values == {"cmi.suspend_data": "kept"}
+
+
+def test_blank_elements_and_empty_collections_echoed_by_scorm_again_are_accepted():
+    echo = {
+        "cmi.core.score.min": "",
+        "cmi.student_preference.speed": "",
+        "cmi.objectives": {},
+        "cmi.interactions.0.objectives": {},
+        "cmi.interactions.0.type": "",
+        "cmi.core.lesson_status": "passed",
+    }
+    values, problems = cmi.validate_commit("1.2", echo)
+    assert problems == []
+    assert values == {
+        "cmi.core.score.min": "",
+        "cmi.student_preference.speed": "",
+        "cmi.interactions.0.type": "",
+        "cmi.core.lesson_status": "passed",
+    }
 
 
 @pytest.mark.parametrize("value", [None, True, ["a"], {"a": 1}])
@@ -92,18 +154,25 @@ def test_problem_messages_are_translated():
     from django.utils import translation
 
     with translation.override("zh-hans"):
-        _values, problems = cmi.validate_commit("2004", {"cmi.mode": "review"})
-    assert "LMS" in problems[0].message and "cmi.mode" in problems[0].message
-    assert problems[0].message != "cmi.mode is set by the LMS and cannot be changed by the course."
+        _values, problems = cmi.validate_commit("2004", {"cmi.score.scaled": "2"})
+    assert "cmi.score.scaled" in problems[0].message and "范围" in problems[0].message
 
 
 def test_flatten_nested_commit():
-    nested = {"cmi": {"core": {"lesson_status": "passed", "score": {"raw": "80"}},
-                      "interactions": [{"id": "q1", "result": "correct"}, {"id": "q2"}],
-                      "objectives": {"0": {"id": "o1"}}}}
+    nested = {
+        "cmi": {
+            "core": {"lesson_status": "passed", "score": {"raw": "80"}},
+            "interactions": [{"id": "q1", "result": "correct"}, {"id": "q2"}],
+            "objectives": {"0": {"id": "o1"}},
+        }
+    }
     assert cmi.flatten(nested) == {
-        "cmi.core.lesson_status": "passed", "cmi.core.score.raw": "80", "cmi.interactions.0.id": "q1",
-        "cmi.interactions.0.result": "correct", "cmi.interactions.1.id": "q2", "cmi.objectives.0.id": "o1",
+        "cmi.core.lesson_status": "passed",
+        "cmi.core.score.raw": "80",
+        "cmi.interactions.0.id": "q1",
+        "cmi.interactions.0.result": "correct",
+        "cmi.interactions.1.id": "q2",
+        "cmi.objectives.0.id": "o1",
     }
 
 
@@ -153,3 +222,90 @@ def test_arbitrary_commits_never_raise(data):
     for version in ("1.2", "2004 4th"):
         values, problems = cmi.validate_commit(version, data)
         assert not (values and problems)
+
+
+# Full commits as scorm-again 3.4.3 posts them (dataCommitFormat "flattened"), captured from the library.
+SCORM_AGAIN_12 = {
+    "cmi.suspend_data": "abc",
+    "cmi.launch_data": "",
+    "cmi.comments": "",
+    "cmi.comments_from_lms": "",
+    "cmi.core.student_id": "stu-1",
+    "cmi.core.student_name": "",
+    "cmi.core.lesson_location": "p3",
+    "cmi.core.credit": "",
+    "cmi.core.lesson_status": "passed",
+    "cmi.core.entry": "resume",
+    "cmi.core.lesson_mode": "normal",
+    "cmi.core.exit": "",
+    "cmi.core.session_time": "00:01:00",
+    "cmi.core.score.raw": "85",
+    "cmi.core.score.min": "",
+    "cmi.core.score.max": "100",
+    "cmi.objectives": {},
+    "cmi.student_data.mastery_score": "",
+    "cmi.student_data.max_time_allowed": "",
+    "cmi.student_data.time_limit_action": "",
+    "cmi.student_preference.audio": "",
+    "cmi.student_preference.language": "",
+    "cmi.student_preference.speed": "",
+    "cmi.student_preference.text": "",
+    "cmi.interactions.0.id": "q1",
+    "cmi.interactions.0.time": "",
+    "cmi.interactions.0.type": "",
+    "cmi.interactions.0.weighting": "",
+    "cmi.interactions.0.student_response": "",
+    "cmi.interactions.0.result": "",
+    "cmi.interactions.0.latency": "",
+    "cmi.interactions.0.objectives": {},
+    "cmi.interactions.0.correct_responses": {},
+}
+SCORM_AGAIN_2004 = {
+    "cmi.comments_from_learner": {},
+    "cmi.comments_from_lms": {},
+    "cmi.completion_status": "incomplete",
+    "cmi.completion_threshold": "",
+    "cmi.credit": "credit",
+    "cmi.entry": "resume",
+    "cmi.exit": "",
+    "cmi.interactions.0.id": "q1",
+    "cmi.interactions.0.type": "",
+    "cmi.interactions.0.objectives": {},
+    "cmi.interactions.0.timestamp": "",
+    "cmi.interactions.0.weighting": "",
+    "cmi.interactions.0.learner_response": "",
+    "cmi.interactions.0.result": "",
+    "cmi.interactions.0.latency": "",
+    "cmi.interactions.0.description": "",
+    "cmi.interactions.0.correct_responses": {},
+    "cmi.launch_data": "",
+    "cmi.learner_id": "stu-1",
+    "cmi.learner_name": "",
+    "cmi.learner_preference.audio_level": "1",
+    "cmi.learner_preference.language": "",
+    "cmi.learner_preference.delivery_speed": "1",
+    "cmi.learner_preference.audio_captioning": "0",
+    "cmi.location": "p3",
+    "cmi.max_time_allowed": "",
+    "cmi.mode": "normal",
+    "cmi.objectives": {},
+    "cmi.progress_measure": "",
+    "cmi.scaled_passing_score": "",
+    "cmi.score.scaled": "0.85",
+    "cmi.score.raw": "",
+    "cmi.score.min": "",
+    "cmi.score.max": "",
+    "cmi.session_time": "PT1M",
+    "cmi.success_status": "passed",
+    "cmi.suspend_data": "abc",
+    "cmi.time_limit_action": "continue,no message",
+}
+
+
+@pytest.mark.parametrize(("version", "commit"), [("1.2", SCORM_AGAIN_12), ("2004 3rd", SCORM_AGAIN_2004)])
+def test_real_scorm_again_commits_are_accepted_without_what_the_lms_owns(version, commit):
+    values, problems = cmi.validate_commit(version, commit)
+    assert problems == []
+    owned = cmi.READ_ONLY_12 | cmi.READ_ONLY_2004
+    assert not any(key in owned or key.startswith("cmi.comments_from_lms") for key in values)
+    assert values["cmi.suspend_data"] == "abc"
