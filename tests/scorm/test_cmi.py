@@ -27,7 +27,6 @@ from scorm import cmi
                 "cmi.interactions.0.latency": "00:00:05",
                 "cmi.interactions.0.time": "13:05:00",
                 "cmi.objectives.2.status": "not attempted",
-                "cmi.core.score.raw": "",
             },
         ),
         (
