@@ -1,0 +1,218 @@
+"""A thin, typed client for the Open edX REST endpoints the adapter uses (one method per endpoint).
+
+Every method goes through :class:`adapters.http.HttpClient` (retry policy, rate limit, JWT token) and returns
+parsed models from :mod:`adapters.openedx.models`. Endpoints and their sources are listed in
+docs/decisions/0010-openedx-adapter.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from adapters.http import (
+    ClientCredentials,
+    HttpClient,
+    NextUrlPaginator,
+    PageRequest,
+    RateLimiter,
+    RetryPolicy,
+    json_body,
+    paginate,
+)
+
+from .models import (
+    Account,
+    BulkEnrollResult,
+    BulkUpdateItem,
+    CourseGrade,
+    EnrollmentAllowed,
+    EnrollmentItem,
+    GradebookEntry,
+    GradingInfo,
+    ProgramCourseEnrollment,
+    SubsectionGradeDetail,
+    parse,
+    parse_list,
+)
+from .settings import OpenEdxSettings
+
+__all__ = ["OpenEdxApi"]
+
+ACCOUNTS_PER_LOOKUP = 50
+"""Usernames per ``GET /api/user/v1/accounts?username=a,b,…`` (keeps URLs short)."""
+
+PROGRAM_WRITE_LIMIT = 25
+"""``MAX_ENROLLMENT_RECORDS`` of the program enrollments API: more in one request answers 413."""
+
+
+def _path(value: str) -> str:
+    return quote(value, safe=":+@")
+
+
+class OpenEdxApi:
+    """The endpoints, for one LMS; thread-safe (the HttpClient gives each thread its own session)."""
+
+    def __init__(self, settings: OpenEdxSettings, *, client: HttpClient | None = None,
+                 retry: RetryPolicy | None = None, rate_limiter: RateLimiter | None = None):
+        """Build the HTTP client from ``settings`` unless one is given (tests inject clocks and sleeps)."""
+        self.settings = settings
+        if client is None:
+            secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
+            auth = ClientCredentials.openedx(settings.lms_url, settings.client_id or "", secret)
+            client = HttpClient(
+                settings.lms_url, auth=auth, timeout=(settings.connect_timeout, settings.timeout),
+                retry=retry or RetryPolicy(max_attempts=settings.max_attempts),
+                rate_limiter=rate_limiter or RateLimiter(settings.rate, settings.burst), verify=settings.verify)
+        self.client = client
+
+    # -- identity -----------------------------------------------------------------------------------------
+
+    def me(self) -> str:
+        """``GET /api/user/v1/me``: the service user's username (a cheap authenticated call)."""
+        data = self.client.get_json("/api/user/v1/me")
+        return parse(Account, data, {"endpoint": "/api/user/v1/me"}).username
+
+    def accounts_by_username(self, usernames: Sequence[str]) -> list[Account]:
+        """``GET /api/user/v1/accounts?username=a,b`` in chunks; unknown usernames are simply absent."""
+        found: list[Account] = []
+        for start in range(0, len(usernames), ACCOUNTS_PER_LOOKUP):
+            chunk = ",".join(usernames[start:start + ACCOUNTS_PER_LOOKUP])
+            # ``username`` on current releases, ``usernames`` on older ones: both are sent.
+            response = self.client.request("GET", "/api/user/v1/accounts",
+                                           params={"username": chunk, "usernames": chunk}, ok_statuses=(404,))
+            if response.status_code == 404:
+                continue
+            found.extend(parse_list(Account, json_body(response), {"endpoint": "/api/user/v1/accounts"}))
+        return found
+
+    def account_by_email(self, email: str) -> Account | None:
+        """``GET /api/user/v1/accounts?email=``: the account, or ``None`` when there is none (404)."""
+        response = self.client.request("GET", "/api/user/v1/accounts", params={"email": email}, ok_statuses=(404,))
+        if response.status_code == 404:
+            return None
+        items = parse_list(Account, json_body(response), {"endpoint": "/api/user/v1/accounts"})
+        return items[0] if items else None
+
+    # -- enrollments --------------------------------------------------------------------------------------
+
+    def iter_enrollments(self, course_id: str, usernames: Sequence[str] = ()) -> Iterator[EnrollmentItem]:
+        """``GET /api/enrollment/v1/enrollments?course_id=`` following ``next`` (page-number or cursor shape)."""
+        params: dict[str, Any] = {"course_id": course_id, "page_size": self.settings.page_size}
+        if usernames:
+            params["username"] = ",".join(usernames)
+        where = {"endpoint": "/api/enrollment/v1/enrollments", "course_id": course_id}
+        for page in paginate(self.client, PageRequest("/api/enrollment/v1/enrollments", params), NextUrlPaginator()):
+            yield from parse_list(EnrollmentItem, page.items, {**where, "page": page.number})
+
+    def enrollment(self, username: str, course_id: str) -> EnrollmentItem | None:
+        """``GET /api/enrollment/v1/enrollment/{username},{course_id}``; ``None`` when not enrolled (empty body)."""
+        url = f"/api/enrollment/v1/enrollment/{_path(username)},{_path(course_id)}"
+        response = self.client.request("GET", url, ok_statuses=(404,))
+        if response.status_code == 404 or not response.content.strip():
+            return None
+        data = json_body(response)
+        if not data:
+            return None
+        return parse(EnrollmentItem, EnrollmentItem.from_single(data), {"endpoint": url})
+
+    def set_enrollment(self, username: str, course_id: str, active: bool, mode: str | None) -> EnrollmentItem:
+        """``POST /api/enrollment/v1/enrollment`` with ``is_active`` (false unenrolls); idempotent: it sets a state."""
+        body: dict[str, Any] = {"user": username, "is_active": active, "course_details": {"course_id": course_id}}
+        if mode:
+            body["mode"] = mode
+        data = json_body(self.client.request("POST", "/api/enrollment/v1/enrollment", json=body, idempotent=True))
+        return parse(EnrollmentItem, EnrollmentItem.from_single(data), {"endpoint": "/api/enrollment/v1/enrollment"})
+
+    def bulk_enroll(self, identifiers: Sequence[str], course_id: str, action: str) -> list[BulkEnrollResult]:
+        """``POST /api/bulk_enroll/v1/bulk_enroll/``: per-identifier before/after states for one course."""
+        body = {"identifiers": ",".join(identifiers), "courses": course_id, "action": action,
+                "auto_enroll": self.settings.auto_enroll, "email_students": False}
+        url = "/api/bulk_enroll/v1/bulk_enroll/"
+        data = json_body(self.client.request("POST", url, json=body, idempotent=True))
+        course = (data.get("courses") or {}).get(course_id) if isinstance(data, dict) else None
+        results = course.get("results") if isinstance(course, dict) else None
+        return parse_list(BulkEnrollResult, results, {"endpoint": url, "course_id": course_id})
+
+    def enrollment_allowed(self, email: str) -> list[EnrollmentAllowed]:
+        """``GET /api/enrollment/v1/enrollment_allowed/?email=``: the courses ``email`` may enrol in."""
+        url = "/api/enrollment/v1/enrollment_allowed/"
+        data = self.client.get_json(url, params={"email": email})
+        return parse_list(EnrollmentAllowed, data, {"endpoint": url})
+
+    def allow_enrollment(self, email: str, course_id: str) -> bool:
+        """``POST …/enrollment_allowed/``: True when created (201), False when it already existed (409)."""
+        body = {"email": email, "course_id": course_id, "auto_enroll": self.settings.auto_enroll}
+        response = self.client.request("POST", "/api/enrollment/v1/enrollment_allowed/", json=body,
+                                       idempotent=True, ok_statuses=(409,))
+        return response.status_code != 409
+
+    def disallow_enrollment(self, email: str, course_id: str) -> bool:
+        """``DELETE …/enrollment_allowed/``: True when deleted (204), False when there was none (404)."""
+        response = self.client.request("DELETE", "/api/enrollment/v1/enrollment_allowed/",
+                                       json={"email": email, "course_id": course_id}, ok_statuses=(404,))
+        return response.status_code != 404
+
+    # -- programs -----------------------------------------------------------------------------------------
+
+    def _program_course_url(self, course_id: str) -> str:
+        return f"/api/program_enrollments/v1/programs/{self.settings.program}/courses/{_path(course_id)}/enrollments/"
+
+    def iter_program_course_enrollments(self, course_id: str) -> Iterator[ProgramCourseEnrollment]:
+        """``GET …/programs/{uuid}/courses/{course_id}/enrollments/`` following ``next``."""
+        url = self._program_course_url(course_id)
+        request = PageRequest(url, {"page_size": self.settings.page_size})
+        for page in paginate(self.client, request, NextUrlPaginator()):
+            yield from parse_list(ProgramCourseEnrollment, page.items, {"endpoint": url, "page": page.number})
+
+    def write_program_course_enrollments(self, course_id: str, rows: Sequence[dict[str, str]]) -> tuple[int, dict]:
+        """``PUT …/courses/{course_id}/enrollments/`` (create or update; at most 25 rows).
+
+        Returns the status (200 all ok, 207 mixed, 422 none) and the ``{student_key: status}`` map.
+        """
+        url = self._program_course_url(course_id)
+        response = self.client.request("PUT", url, json=list(rows), ok_statuses=(207, 422))
+        data = json_body(response)
+        if not isinstance(data, dict):
+            data = {}
+        return response.status_code, {str(k): str(v) for k, v in data.items()}
+
+    # -- grades -------------------------------------------------------------------------------------------
+
+    def iter_course_grades(self, course_id: str) -> Iterator[CourseGrade]:
+        """``GET /api/grades/v1/courses/{course_id}/`` following ``next``."""
+        url = f"/api/grades/v1/courses/{_path(course_id)}/"
+        request = PageRequest(url, {"page_size": self.settings.page_size})
+        for page in paginate(self.client, request, NextUrlPaginator()):
+            yield from parse_list(CourseGrade, page.items, {"endpoint": url, "page": page.number})
+
+    def iter_gradebook(self, course_id: str) -> Iterator[GradebookEntry]:
+        """``GET /api/grades/v1/gradebook/{course_id}/`` following ``next`` (needs the writable gradebook)."""
+        url = f"/api/grades/v1/gradebook/{_path(course_id)}/"
+        request = PageRequest(url, {"page_size": self.settings.page_size})
+        for page in paginate(self.client, request, NextUrlPaginator()):
+            yield from parse_list(GradebookEntry, page.items, {"endpoint": url, "page": page.number})
+
+    def grading_info(self, course_id: str) -> GradingInfo:
+        """``GET /api/grades/v1/gradebook/{course_id}/grading-info?graded_only=true``."""
+        url = f"/api/grades/v1/gradebook/{_path(course_id)}/grading-info"
+        return parse(GradingInfo, self.client.get_json(url, params={"graded_only": "true"}), {"endpoint": url})
+
+    def subsection_grade(self, usage_id: str, user_id: int) -> SubsectionGradeDetail:
+        """``GET /api/grades/v1/subsection/{usage_id}/?user_id=``: original grade, override and its history."""
+        url = f"/api/grades/v1/subsection/{_path(usage_id)}/"
+        return parse(SubsectionGradeDetail, self.client.get_json(url, params={"user_id": user_id}), {"endpoint": url})
+
+    def bulk_update(self, course_id: str, items: Sequence[dict[str, Any]]) -> list[BulkUpdateItem]:
+        """``POST /api/grades/v1/gradebook/{course_id}/bulk-update``: per-item results (202 all ok, 422 some not).
+
+        Setting an override to absolute values is idempotent, so the request is retried like a PUT.
+        """
+        url = f"/api/grades/v1/gradebook/{_path(course_id)}/bulk-update"
+        response = self.client.request("POST", url, json=list(items), idempotent=True, ok_statuses=(422,))
+        return parse_list(BulkUpdateItem, json_body(response), {"endpoint": url})
+
+    def close(self) -> None:
+        """Close the HTTP sessions."""
+        self.client.close()

@@ -1,0 +1,104 @@
+"""Settings of the Open edX adapter, and how a SPEC string becomes them.
+
+``openedx:https://lms.example.edu?course=course-v1:Org+C+R&rate=5`` gives ``location`` =
+``https://lms.example.edu`` and ``options`` = ``{"course": "course-v1:Org+C+R", "rate": "5"}``. Credentials come
+from the options ``client_id`` / ``client_secret`` or from the environment (``MOOC_BRIDGE_OPENEDX_CLIENT_ID``,
+``MOOC_BRIDGE_OPENEDX_CLIENT_SECRET``); putting them in the environment keeps them out of shell history.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from adapters.errors import FatalError
+from adapters.i18n import Translator
+
+__all__ = ["ENV_CLIENT_ID", "ENV_CLIENT_SECRET", "OpenEdxSettings"]
+
+_ = Translator.for_package("adapters").gettext
+
+ENV_CLIENT_ID = "MOOC_BRIDGE_OPENEDX_CLIENT_ID"
+ENV_CLIENT_SECRET = "MOOC_BRIDGE_OPENEDX_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
+
+
+class OpenEdxSettings(BaseModel):
+    """Everything the adapter needs; every option of the SPEC string is a field here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lms_url: str = Field(description="the LMS base URL, e.g. https://lms.example.edu")
+    course: str | None = Field(default=None, description="default course id (course-v1:…)")
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    studio_url: str | None = Field(default=None, description="Studio base URL (not needed for sync)")
+    rate: float = Field(default=5.0, ge=0, description="requests per second over all threads; 0 = unlimited")
+    burst: int = Field(default=1, ge=1)
+    concurrency: int = Field(default=4, ge=1, le=64, description="hint for the engine: parallel batches")
+    page_size: int = Field(default=100, ge=1, le=100)
+    timeout: float = Field(default=30.0, gt=0, description="read timeout, seconds")
+    connect_timeout: float = Field(default=5.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    verify: bool | str = Field(default=True, description="TLS verification: true, false or a CA bundle path")
+    bulk_enroll: bool = Field(default=False, description="use /api/bulk_enroll (ENABLE_BULK_ENROLLMENT_VIEW)")
+    program: str | None = Field(default=None, description="program UUID: enrol by student_key (学号)")
+    mode: str | None = Field(default=None, description="enrollment mode for new enrollments (audit, honor…)")
+    auto_enroll: bool = Field(default=True, description="enrollment_allowed: enrol on registration")
+    student_number: Literal["auto", "program", "username", "external_user_key", "none"] = Field(
+        default="auto", description="where the 学号 of an Open edX learner comes from")
+    overrides: Literal["check", "skip"] = Field(
+        default="check", description="look up who overrode each attempted subsection grade when reading scores")
+
+    @field_validator("lms_url", "studio_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("course")
+    @classmethod
+    def _course(cls, value: str | None) -> str | None:
+        # A SPEC parsed as a query string turns the '+' of course-v1:Org+C+R into spaces; course ids have none.
+        return value.strip().replace(" ", "+") if value else None
+
+    @field_validator("verify", mode="before")
+    @classmethod
+    def _verify(cls, value):
+        if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
+            return value.lower() in ("true", "yes", "1")
+        return value
+
+    @property
+    def student_number_source(self) -> str:
+        """The effective source of 学号: ``program`` when a program is set and ``auto`` was asked."""
+        if self.student_number == "auto":
+            return "program" if self.program else "none"
+        return self.student_number
+
+    @classmethod
+    def from_spec(cls, location: str, options: dict[str, str] | None = None,
+                  env: dict[str, str] | None = None) -> OpenEdxSettings:
+        """Build settings from a SPEC's location and options; raise ``FatalError`` (``bad_spec``) if invalid."""
+        options = dict(options or {})
+        env = os.environ if env is None else env
+        values: dict[str, object] = {"lms_url": options.pop("lms", None) or location}
+        if "studio" in options:
+            values["studio_url"] = options.pop("studio")
+        values.update(options)
+        values.setdefault("client_id", env.get(ENV_CLIENT_ID) or None)
+        values.setdefault("client_secret", env.get(ENV_CLIENT_SECRET) or None)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first.get("loc", ())) or "?"
+            raise FatalError(_("The Open edX setting {field} is not valid: {problem}").format(
+                field=field, problem=first.get("msg", "")), code="bad_spec", where={"option": field}) from None

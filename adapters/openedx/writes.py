@@ -1,0 +1,304 @@
+"""The Open edX write paths: enrollments (program, bulk, one by one, enrollment_allowed) and grade overrides.
+
+Each writer turns a batch of changes into the fewest requests the settings allow and maps the per-item
+answers back onto one :class:`~adapters.base.ChangeResult` per change, in order. A failure of one item is
+that change's failure; a failure of a whole request is the failure of the changes it carried (with
+``retriable`` set when trying again may help). Nothing here raises for a single bad change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from adapters.base import Change, ChangeResult
+from adapters.errors import AdapterError, DataError, FatalError
+from adapters.http import redact
+from adapters.i18n import Translator
+from adapters.records import Enrollment, Person, Score
+
+from .api import PROGRAM_WRITE_LIMIT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapter import OpenEdxAdapter
+
+__all__ = ["EnrollmentWriter", "ScoreWriter"]
+
+_ = Translator.for_package("adapters").gettext
+
+PROGRAM_OK = frozenset({"active", "inactive"})
+"""Program-course enrollment statuses that mean success; anything else (not-in-program, conflict…) is a failure."""
+
+
+class _Writer:
+    record_type: type = object
+
+    def __init__(self, adapter: OpenEdxAdapter):
+        self.adapter = adapter
+        self.api = adapter.api
+        self.results: list[ChangeResult | None] = []
+
+    def write(self, stream: str, changes: list[Change]) -> list[ChangeResult]:
+        self.results = [None] * len(changes)
+        todo: list[tuple[int, Change, str]] = []
+        for i, change in enumerate(changes):
+            if change.stream != stream:
+                self.fail(i, change, FatalError(_("This change is for {other}, not {stream}.").format(
+                    other=change.stream, stream=stream), code="wrong_stream", where={"key": change.key}))
+            elif not isinstance(change.record, self.record_type):
+                self.fail(i, change, FatalError(_("A change for {stream} must carry a {stream} record.").format(
+                    stream=stream), code="bad_change", where={"key": change.key}))
+            else:
+                try:
+                    todo.append((i, change, self.adapter.course_for(change.record.course_id)))
+                except AdapterError as exc:
+                    self.fail(i, change, exc)
+        if todo:
+            self.apply(todo)
+        return [r if r is not None else ChangeResult(
+            key=changes[i].key, status="failed", message=_("Open edX gave no result for this change."),
+            error={"code": "missing_result", "message": "no result", "retriable": True}, retriable=True)
+            for i, r in enumerate(self.results)]
+
+    def apply(self, todo: list[tuple[int, Change, str]]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def ok(self, i: int, change: Change, status: str = "applied", message: str | None = None) -> None:
+        self.results[i] = ChangeResult(key=change.key, status=status, message=message)
+
+    def fail(self, i: int, change: Change, exc: AdapterError) -> None:
+        self.results[i] = ChangeResult(key=change.key, status="failed", message=exc.message, error=exc.to_dict(),
+                                       retriable=exc.retriable)
+
+    def guarded(self, items: Sequence[tuple[int, Change, Any]], fn: Callable[[], None]) -> None:
+        """Run ``fn``; if the whole request fails, fail every change of ``items`` not yet decided."""
+        try:
+            fn()
+        except AdapterError as exc:
+            for i, change, *_rest in items:
+                if self.results[i] is None:
+                    self.fail(i, change, exc)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class EnrollmentWriter(_Writer):
+    """Enrollments: program ``student_key`` rows, bulk enroll, one POST per learner, or enrollment_allowed."""
+
+    record_type = Enrollment
+
+    def apply(self, todo: list[tuple[int, Change, str]]) -> None:
+        """Program rows first (by 学号), then bulk enroll or one request per learner."""
+        settings = self.adapter.settings
+        programmed, others = [], []
+        for item in todo:
+            person = item[1].record.person
+            if settings.program and settings.student_number_source == "program" and person.student_number:
+                programmed.append(item)
+            else:
+                others.append(item)
+        by_course: dict[str, list] = defaultdict(list)
+        for item in programmed:
+            by_course[item[2]].append(item)
+        for course, items in by_course.items():
+            for chunk in _chunks(items, PROGRAM_WRITE_LIMIT):
+                self.guarded(chunk, lambda c=chunk, k=course: self._program(k, c))
+        if not others:
+            return
+        resolved: list[tuple[int, Change, str, str | None]] = []
+        for i, change, course in others:
+            try:
+                resolved.append((i, change, course, self.adapter.username_for(change.record.person, course)))
+            except AdapterError as exc:
+                self.fail(i, change, exc)
+        if settings.bulk_enroll:
+            self._bulk(resolved)
+        else:
+            for item in resolved:
+                self.guarded([item], lambda it=item: self._single(*it))
+
+    @staticmethod
+    def _active(change: Change) -> bool:
+        return change.action != "delete" and change.record.status == "active"
+
+    def _program(self, course: str, items: list) -> None:
+        rows = [{"student_key": c.record.person.student_number, "status": "active" if self._active(c) else "inactive"}
+                for _i, c, _k in items]
+        status, answer = self.api.write_program_course_enrollments(course, rows)
+        for i, change, _k in items:
+            outcome = answer.get(change.record.person.student_number or "")
+            if outcome in PROGRAM_OK:
+                self.ok(i, change)
+            else:
+                code = (outcome or "missing_result").replace("-", "_")
+                self.fail(i, change, FatalError(_("Open edX refused the program enrollment of {key}: {status}").format(
+                    key=change.record.person.student_number, status=outcome or "?"), code=code, status=status,
+                    where={"course_id": course, "student_key": change.record.person.student_number}))
+                if outcome == "internal-error" or outcome is None:
+                    r = self.results[i]
+                    self.results[i] = r.model_copy(update={"retriable": True}) if r else r
+
+    def _single(self, i: int, change: Change, course: str, username: str | None) -> None:
+        active = self._active(change)
+        person = change.record.person
+        if username is None:
+            if not person.email:
+                self.fail(i, change, _unknown(person))
+            elif active:
+                created = self.api.allow_enrollment(person.email, course)
+                self.ok(i, change, "applied" if created else "unchanged",
+                        _("No account yet: allowed to enrol on registration."))
+            else:
+                deleted = self.api.disallow_enrollment(person.email, course)
+                self.ok(i, change, "applied" if deleted else "unchanged")
+            return
+        mode = change.record.mode or self.adapter.settings.mode
+        result = self.api.set_enrollment(username, course, active, mode if active else change.record.mode)
+        if result.is_active == active:
+            self.ok(i, change)
+        else:
+            message = _("Open edX did not change the enrollment of {user}.").format(user=username)
+            self.fail(i, change, FatalError(message, code="not_applied",
+                                            where={"course_id": course, "username": username}))
+
+    def _bulk(self, items: list[tuple[int, Change, str, str | None]]) -> None:
+        groups: dict[tuple[str, str], list] = defaultdict(list)
+        for item in items:
+            i, change, course, username = item
+            ident = username or change.record.person.email
+            if not ident:
+                self.fail(i, change, _unknown(change.record.person))
+                continue
+            groups[(course, "enroll" if self._active(change) else "unenroll")].append((i, change, ident))
+        for (course, action), group in groups.items():
+            for chunk in _chunks(group, self.adapter.batch_size):
+                self.guarded(chunk, lambda c=chunk, k=course, a=action: self._bulk_call(k, a, c))
+
+    def _bulk_call(self, course: str, action: str, items: list) -> None:
+        answers = {r.identifier.strip().lower(): r for r in self.api.bulk_enroll([x[2] for x in items], course, action)}
+        for i, change, ident in items:
+            r = answers.get(ident.strip().lower())
+            if r is None:
+                continue  # reported as missing_result (retriable) by write()
+            if r.error or r.invalidIdentifier:
+                code = "invalid_identifier" if r.invalidIdentifier else "enrollment_error"
+                message = (_("Open edX could not enrol {who}.") if action == "enroll"
+                           else _("Open edX could not unenrol {who}.")).format(who=ident)
+                self.fail(i, change, FatalError(message, code=code, where={"course_id": course, "identifier": ident}))
+            else:
+                self.ok(i, change, "unchanged" if r.before == r.after else "applied")
+
+    def current(self, record: Enrollment, course: str) -> Enrollment | None:
+        """The learner's enrollment now (or an ``enrollment_allowed`` marker for someone without an account)."""
+        person = record.person
+        username = self.adapter.username_for(person, course)
+        if username is None:
+            if person.email and any(a.course_id == course for a in self.api.enrollment_allowed(person.email)):
+                return Enrollment(source="openedx", person=person, course_id=course, mode="enrollment_allowed")
+            return None
+        item = self.api.enrollment(username, course)
+        if item is None:
+            return None
+        return Enrollment(source="openedx", person=person.model_copy(update={"username": username}),
+                          course_id=item.course_id, status="active" if item.is_active else "inactive",
+                          mode=item.mode, updated_at=item.created)
+
+
+class ScoreWriter(_Writer):
+    """Subsection grade overrides through the gradebook bulk-update, its per-item results read one by one."""
+
+    record_type = Score
+
+    def apply(self, todo: list[tuple[int, Change, str]]) -> None:
+        """Resolve user ids (one lookup per 50 usernames), then one bulk-update per batch and course."""
+        prepared: dict[str, list] = defaultdict(list)
+        for course in {c for _i, _ch, c in todo}:
+            try:
+                self.adapter.resolve_user_ids([ch.record.person for _i, ch, c in todo if c == course], course)
+            except AdapterError:
+                pass  # each change is resolved (and failed) on its own below
+        for i, change, course in todo:
+            try:
+                prepared[course].append((i, change, self._item(change.record, course)))
+            except AdapterError as exc:
+                self.fail(i, change, exc)
+        for course, items in prepared.items():
+            for chunk in _chunks(items, self.adapter.batch_size):
+                self.guarded(chunk, lambda c=chunk, k=course: self._bulk(k, c))
+
+    def _item(self, score: Score, course: str) -> dict[str, Any]:
+        where = {"course_id": course, "line_item_id": score.line_item_id}
+        if not score.line_item_id:
+            raise FatalError(_("The Open edX course grade is computed; write subsection grades instead."),
+                             code="course_grade_read_only", where=where)
+        if score.value is None or score.scale not in ("points", "percent"):
+            raise DataError(_("Only numeric scores (points or percent) can be written to Open edX."),
+                            code="unsupported_scale", where={**where, "scale": score.scale})
+        if score.scale == "points" and not score.max_score:
+            raise DataError(_("A score in points needs its maximum."), code="missing_max_score", where=where)
+        possible = score.max_score or 100.0
+        if not 0 <= score.value <= possible:
+            raise DataError(_("The score {value} is outside 0 to {max}.").format(value=score.value, max=possible),
+                            code="score_out_of_range", where=where)
+        user_id = self.adapter.user_id_for(score.person, course)
+        if user_id is None:
+            raise _unknown(score.person)
+        grade = {"earned_all_override": score.value, "possible_all_override": possible,
+                 "earned_graded_override": score.value, "possible_graded_override": possible}
+        if score.comment:
+            grade["comment"] = score.comment
+        return {"user_id": user_id, "usage_id": score.line_item_id, "grade": grade}
+
+    def _bulk(self, course: str, items: list) -> None:
+        answers = self.api.bulk_update(course, [body for _i, _c, body in items])
+        by_key = {(str(a.user_id), a.usage_id): a for a in answers}
+        positional = len(answers) == len(items)
+        for n, (i, change, body) in enumerate(items):
+            answer = by_key.get((str(body["user_id"]), body["usage_id"]))
+            if answer is None and positional and str(answers[n].user_id) == str(body["user_id"]):
+                answer = answers[n]  # the LMS normalises a usage key it accepted
+            if answer is None:
+                continue  # reported as missing_result (retriable) by write()
+            if answer.success:
+                self.ok(i, change)
+            else:
+                reason = redact(answer.reason or "", limit=300) or "?"
+                message = _("Open edX refused the grade override: {reason}").format(reason=reason)
+                self.fail(i, change, FatalError(message, code="override_refused", status=422,
+                                                where={"course_id": course, "user_id": body["user_id"],
+                                                       "usage_id": body["usage_id"]}))
+
+    def current(self, record: Score, course: str) -> Score | None:
+        """The subsection grade now: the override when there is one (read directly, so no Celery lag)."""
+        if not record.line_item_id:
+            for grade in self.api.iter_course_grades(course):
+                if grade.username == self.adapter.username_for(record.person, course):
+                    return Score(source="openedx", person=record.person, course_id=course,
+                                 value=round(grade.percent * 100, 4), text=grade.letter_grade or None)
+            return None
+        user_id = self.adapter.user_id_for(record.person, course)
+        if user_id is None:
+            return None
+        detail = self.api.subsection_grade(record.line_item_id, user_id)
+        override, original = detail.override, detail.original_grade
+        earned = possible = None
+        if override is not None and override.earned_graded_override is not None:
+            earned = override.earned_graded_override
+            possible = override.possible_graded_override
+        elif original is not None and original.earned_graded is not None:
+            earned = original.earned_graded
+        if possible is None and original is not None:
+            possible = original.possible_graded
+        if earned is None:
+            return None
+        overridden = self.adapter._overridden(detail, self.adapter.service_user())
+        return Score(source="openedx", person=record.person, course_id=course, line_item_id=record.line_item_id,
+                     value=earned, max_score=possible or None, scale="points", overridden=overridden)
+
+
+def _unknown(person: Person) -> FatalError:
+    return FatalError(_("No Open edX account matches {who}.").format(who=person.label()), code="unknown_person",
+                      where={"person": person.label()})

@@ -1,0 +1,214 @@
+"""The one contract test class every adapter passes.
+
+Subclass :class:`AdapterContract` in the adapter's test module and override the fixtures::
+
+    class TestSpreadsheetContract(AdapterContract):
+        @pytest.fixture
+        def adapter(self, tmp_path): ...                 # a working adapter (required)
+
+        @pytest.fixture
+        def misconfigured_adapter(self, tmp_path): ...   # one whose check_connection must fail (required)
+
+        @pytest.fixture
+        def sample_changes(self, adapter): ...           # {stream: [Change, …]} for every stream it writes
+
+        @pytest.fixture
+        def read_scope(self): return ReadScope(course_id="…")
+
+Override :meth:`AdapterContract.reflects` when "the target now holds this change" means something other
+than the default comparison (for example a score written as a percentage and read back as points).
+What the contract checks is listed in each test's docstring; an adapter that reads or writes nothing
+passes the tests that do not apply to it trivially, and one that declares a written stream must give
+sample changes for it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import pytest
+
+from adapters.base import Adapter, Change, ChangeResult, ReadScope
+from adapters.errors import AdapterError
+from adapters.records import STREAMS, Enrollment, Record, Score
+
+READ_LIMIT = 200
+"""Records taken from each stream in read tests (enough to cross a page boundary in the fakes)."""
+
+
+class AdapterContract:
+    """Tests every adapter must pass. Fixtures to override: see the module docstring."""
+
+    # -- fixtures -------------------------------------------------------------------------------------------
+
+    @pytest.fixture
+    def adapter(self) -> Adapter:
+        raise NotImplementedError("override the `adapter` fixture")
+
+    @pytest.fixture
+    def misconfigured_adapter(self) -> Adapter:
+        raise NotImplementedError("override the `misconfigured_adapter` fixture")
+
+    @pytest.fixture
+    def sample_changes(self) -> dict[str, list[Change]]:
+        return {}
+
+    @pytest.fixture
+    def read_scope(self) -> ReadScope:
+        return ReadScope()
+
+    # -- hooks ----------------------------------------------------------------------------------------------
+
+    def reflects(self, change: Change, record: Record | None) -> bool:
+        """True when ``record`` (from ``current``) shows that ``change`` has been applied."""
+        wanted = change.record
+        if change.action == "delete":
+            return record is None or getattr(record, "status", None) == "inactive"
+        if record is None:
+            return False
+        if isinstance(wanted, Enrollment):
+            return record.course_id == wanted.course_id and record.status == wanted.status
+        if isinstance(wanted, Score):
+            a, b = wanted.fraction(), record.fraction()
+            if a is not None and b is not None:
+                return math.isclose(a, b, abs_tol=1e-6)
+            return (wanted.value, wanted.text) == (record.value, record.text)
+        skip = {"source", "updated_at", "timestamp"}
+        return wanted.model_dump(exclude=skip) == record.model_dump(exclude=skip)
+
+    @staticmethod
+    def _all_changes(sample_changes: dict[str, list[Change]]) -> list[tuple[str, list[Change]]]:
+        return [(stream, list(changes)) for stream, changes in sample_changes.items() if changes]
+
+    # -- declaration ----------------------------------------------------------------------------------------
+
+    def test_declares_a_name_and_valid_streams(self, adapter):
+        """The adapter has a name, and reads/writes only streams of adapters.records.STREAMS."""
+        assert isinstance(adapter, Adapter)
+        assert isinstance(adapter.name, str) and adapter.name
+        assert adapter.reads | adapter.writes, "an adapter must read or write something"
+        assert set(adapter.reads) <= set(STREAMS)
+        assert set(adapter.writes) <= set(STREAMS)
+        assert adapter.batch_size >= 1
+
+    def test_sample_changes_cover_every_written_stream(self, adapter, sample_changes):
+        """Every written stream has sample changes, so the write tests below exercise it."""
+        assert set(sample_changes) <= set(adapter.writes), "samples for a stream the adapter does not write"
+        missing = {s for s in adapter.writes if not sample_changes.get(s)}
+        assert not missing, f"no sample changes for {sorted(missing)}"
+        for stream, changes in sample_changes.items():
+            assert all(c.stream == stream for c in changes)
+            assert len(changes) <= adapter.batch_size
+            assert len({c.key for c in changes}) == len(changes), "sample keys must be unique"
+
+    # -- connection -----------------------------------------------------------------------------------------
+
+    def test_check_connection_passes(self, adapter):
+        """A working adapter's check_connection returns without raising."""
+        assert adapter.check_connection() is None
+
+    def test_check_connection_misconfigured_raises_adapter_error(self, misconfigured_adapter):
+        """A misconfigured adapter raises AdapterError (never a raw requests/openpyxl/OS error), with a code."""
+        with pytest.raises(AdapterError) as info:
+            misconfigured_adapter.check_connection()
+        assert info.value.code and info.value.code != "adapter_error"
+        assert str(info.value).strip()
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def test_read_yields_only_declared_record_types(self, adapter, read_scope):
+        """Each read stream yields only records of its declared type."""
+        for stream in sorted(adapter.reads):
+            expected = STREAMS[stream]
+            for record in itertools.islice(adapter.read(stream, read_scope), READ_LIMIT):
+                assert isinstance(record, expected), f"{stream} yielded {type(record).__name__}"
+
+    def test_read_of_an_undeclared_stream_is_refused(self, adapter, read_scope):
+        """Reading a stream the adapter does not declare raises, naming the stream."""
+        for stream in [*sorted(set(STREAMS) - set(adapter.reads)), "no_such_stream"]:
+            with pytest.raises((AdapterError, NotImplementedError)) as info:
+                list(itertools.islice(adapter.read(stream, read_scope), 1))
+            assert stream in str(info.value)
+
+    # -- writing --------------------------------------------------------------------------------------------
+
+    def test_empty_write_returns_no_results(self, adapter):
+        """Writing no changes returns an empty list and does nothing."""
+        for stream in sorted(adapter.writes):
+            assert adapter.write(stream, []) == []
+
+    def test_write_returns_one_result_per_change_in_order(self, adapter, sample_changes):
+        """write() returns exactly one ChangeResult per change, in order, with matching keys."""
+        for stream, changes in self._all_changes(sample_changes):
+            results = adapter.write(stream, changes)
+            self.assert_results(changes, results)
+
+    def test_write_to_an_unknown_stream_is_refused(self, adapter, sample_changes):
+        """A write to a stream the adapter does not write raises, naming the stream, and changes nothing."""
+        changes = next((c for _s, c in self._all_changes(sample_changes)), [])
+        for stream in [*sorted(set(STREAMS) - set(adapter.writes)), "no_such_stream"]:
+            with pytest.raises((AdapterError, NotImplementedError)) as info:
+                adapter.write(stream, changes)
+            assert stream in str(info.value)
+
+    def test_a_change_for_another_stream_is_refused(self, adapter, sample_changes):
+        """A change whose own stream differs from the stream written is refused (raised, or a failed result)."""
+        pairs = self._all_changes(sample_changes)
+        if not pairs:
+            pytest.skip("the adapter writes nothing")
+        stream, changes = pairs[0]
+        other = next((s for s in sorted(STREAMS) if s != stream), "persons")
+        wrong = [changes[0].model_copy(update={"stream": other})]
+        try:
+            results = adapter.write(stream, wrong)
+        except (AdapterError, NotImplementedError) as exc:
+            assert other in str(exc) or stream in str(exc)
+            return
+        self.assert_results(wrong, results)
+        assert results[0].status == "failed", "a change for another stream must not be applied"
+
+    def test_applying_the_same_changes_twice_changes_nothing_more(self, adapter, sample_changes):
+        """The second application of the same changes is 'unchanged' (or an idempotent 'applied'), and the
+        target's state is the same after it as after the first."""
+        for stream, changes in self._all_changes(sample_changes):
+            first = adapter.write(stream, changes)
+            state = [adapter.current(c) for c in changes]
+            second = adapter.write(stream, changes)
+            self.assert_results(changes, second)
+            for change, a, b in zip(changes, first, second, strict=True):
+                if a.status in ("applied", "unchanged"):
+                    assert b.status in ("unchanged", "applied"), f"{change.key}: {b.status} {b.message}"
+            assert [adapter.current(c) for c in changes] == state
+
+    def test_current_reflects_a_write(self, adapter, sample_changes):
+        """After a successful write, current(change) shows the change applied."""
+        for stream, changes in self._all_changes(sample_changes):
+            results = adapter.write(stream, changes)
+            for change, result in zip(changes, results, strict=True):
+                if result.status in ("applied", "unchanged"):
+                    record = adapter.current(change)
+                    assert self.reflects(change, record), f"{change.key}: current() shows {record!r}"
+                    if record is not None:
+                        assert isinstance(record, STREAMS[stream])
+
+    def test_usable_as_a_context_manager(self, adapter):
+        """close() may be called through ``with``; it does not raise."""
+        with adapter as same:
+            assert same is adapter
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def assert_results(changes: Sequence[Change], results: Sequence[ChangeResult]) -> None:
+        """One ChangeResult per change, in order, keys matching; failures carry an error code."""
+        assert isinstance(results, list)
+        assert len(results) == len(changes)
+        for change, result in zip(changes, results, strict=True):
+            assert isinstance(result, ChangeResult)
+            assert result.key == change.key
+            assert result.status in ("applied", "unchanged", "skipped", "failed")
+            if result.status == "failed":
+                assert result.error and result.error.get("code"), f"{change.key}: a failure without a code"
+                assert result.message
