@@ -1,0 +1,408 @@
+"""The spreadsheet adapters: ``xlsx`` and ``csv``. They read MOOC grade exports and rosters, and write the 教务 draft.
+
+SPEC strings (parsed by ``sync``) name the class by scheme and pass the rest here::
+
+    xlsx:grades.xlsx?profile=icourse163
+    csv:grades.csv?encoding=gbk&profile=zhihuishu
+    xlsx:draft.xlsx?profile=zhengfang&course=0012345&term=2025-2026-1
+
+:meth:`SpreadsheetAdapter.from_spec` documents every option. Reading decides the file's format by its
+content (so ``csv:`` on an .xlsx still works); writing uses the adapter's own format. Row problems
+are collected in :attr:`SpreadsheetAdapter.issues`; :attr:`SpreadsheetAdapter.report` says which
+profile matched and why.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..base import Adapter, Change, ChangeResult, ReadScope
+from ..errors import AdapterError, DataError, FatalError
+from ..grading import WORD_SCALES, GradeScales
+from ..i18n import Translator
+from ..records import Enrollment, Person, Record, Score, normalize_code
+from .headers import Detection, Profile, detect, find_profile, load_profiles, parse_mapping
+from .options import OPTIONS, as_bool, as_delimiter, as_int, split_term
+from .reading import Limits, Table, open_table
+from .rows import ParsedRow, RowIssue, parse_rows
+from .writing import Draft, same_row
+
+__all__ = ["ADAPTERS", "CsvAdapter", "SpreadsheetAdapter", "XlsxAdapter"]
+
+_ = Translator.for_package("adapters").gettext
+
+_KINDS = {"scores": ("grades", "import"), "persons": ("grades", "roster", "import"),
+          "enrollments": ("roster", "grades", "import")}
+
+
+class SpreadsheetAdapter(Adapter):
+    """Reads ``persons``, ``scores`` and ``enrollments`` from a sheet; writes ``scores`` to a 教务 draft."""
+
+    name: ClassVar[str] = "spreadsheet"
+    format: ClassVar[str] = "xlsx"
+    reads = frozenset({"persons", "scores", "enrollments"})
+    writes = frozenset({"scores"})
+    batch_size: ClassVar[int] = 5000  # the draft is rewritten per batch: large batches keep that cheap
+
+    def __init__(self, path: str | Path, *, profile: str | None = None, profiles: Sequence[str | Path] = (),
+                 encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None,
+                 header_row: int | None = None, mapping: dict[str, str] | None = None, course: str | None = None,
+                 course_name: str | None = None, term: str | None = None, year: str | None = None,
+                 semester: str | None = None, scale: str = "percent", exam_kind: str | None = None,
+                 components: bool = False, overwrite: bool = False, scales: GradeScales | None = None,
+                 limits: Limits | None = None, decimals: int | None = None, source: str | None = None):
+        self.path = Path(path)
+        self.profiles = load_profiles(profiles)
+        self.profile_name = profile
+        self.encoding, self.delimiter, self.sheet, self.header_row = encoding, delimiter, sheet, header_row
+        self.mapping = dict(mapping or {})
+        self.course = normalize_code(course)
+        self.course_name = course_name
+        self.year, self.semester = split_term(term, year, semester)
+        self.scales = scales or GradeScales.default()
+        resolved = self.scales.scale_from_name(scale)
+        if resolved is None or resolved == "points":
+            raise DataError(_("{scale} is not a grading scale; use 百分制, 五级制 or 两级制.").format(scale=scale),
+                            code="bad_option")
+        self.scale = resolved
+        self.exam_kind = exam_kind
+        self.components = components
+        self.overwrite = overwrite
+        self.limits = limits or Limits()
+        self.decimals = decimals
+        self.source_label = source
+        self.issues_found: list[RowIssue] = []
+        self.details: dict[str, Any] = {}
+        self._parsed: dict[tuple, list[ParsedRow]] = {}
+        self._draft: Draft | None = None
+        self._sources: set[str] = set()
+        self._lock = threading.Lock()
+        if not self._is_draft_target():
+            self.writes = frozenset()  # a source file is never written to; only a draft profile makes a target
+
+    # construction from a SPEC ----------------------------------------------------------------------------
+
+    @classmethod
+    def from_spec(cls, location: str, options: dict[str, str]) -> SpreadsheetAdapter:
+        """Build from a SPEC's location (a file path) and its options (all strings).
+
+        Options: ``profile`` (a profile name or alias, or a .json path), ``profiles`` (extra profile files or
+        folders, ``;``-separated), ``encoding`` (CSV: utf-8, utf-8-sig, gbk, gb18030…; detected if absent),
+        ``delimiter``, ``sheet``, ``header_row`` (1-based), ``map.ROLE=HEADER`` and ``columns=ROLE:HEADER,…``
+        (explicit columns; ``HEADER`` may be ``col:F``), ``course`` (课程号), ``course_name`` (课程名称),
+        ``term`` (2025-2026-1) or ``year`` + ``semester``, ``scale`` (记分制 of the draft: percent/百分制,
+        five_level/五级制, two_level/两级制), ``exam_kind`` (考试性质, default 正常考试), ``components``
+        (true: a score per component column), ``overwrite`` (true: replace a file mooc-bridge did not write),
+        ``scales`` (a grade-scale JSON file), ``max_rows``, ``max_cell_chars``, ``decimals``, ``source``
+        (the label records carry). Unknown options raise :class:`DataError` ``bad_option``.
+        """
+        if cls is SpreadsheetAdapter:
+            cls = CsvAdapter if location.lower().endswith((".csv", ".txt", ".tsv")) else XlsxAdapter
+        unknown = sorted(k for k in options if k not in OPTIONS and not k.startswith("map."))
+        if unknown:
+            raise DataError(_("Unknown option {options} for {scheme}. Options: {known}.").format(
+                options=", ".join(unknown), scheme=cls.name, known=", ".join(sorted(OPTIONS | {"map.ROLE"}))),
+                code="bad_option")
+        limits = Limits(max_rows=as_int(options, "max_rows", Limits.max_rows),
+                        max_cell_chars=as_int(options, "max_cell_chars", Limits.max_cell_chars))
+        scales = GradeScales.load(options["scales"]) if options.get("scales") else None
+        return cls(
+            location, profile=options.get("profile") or None,
+            profiles=[p for p in options.get("profiles", "").split(";") if p],
+            encoding=options.get("encoding") or None, delimiter=as_delimiter(options.get("delimiter")),
+            sheet=options.get("sheet") or None,
+            header_row=as_int(options, "header_row", None), mapping=parse_mapping(options),
+            course=options.get("course"), course_name=options.get("course_name"), term=options.get("term"),
+            year=options.get("year"), semester=options.get("semester"), scale=options.get("scale") or "percent",
+            exam_kind=options.get("exam_kind"), components=as_bool(options, "components"),
+            overwrite=as_bool(options, "overwrite"), scales=scales, limits=limits,
+            decimals=as_int(options, "decimals", None), source=options.get("source"),
+        )
+
+    # reading ----------------------------------------------------------------------------------------------
+
+    def check_connection(self) -> None:
+        """Reading: the file opens and a profile fits. Writing a draft: the folder is writable, no foreign file."""
+        if self._is_draft_target():
+            self._target().check_target()
+            return
+        with self._open() as table:
+            self._detect(table, _KINDS["persons"])
+
+    @property
+    def issues(self) -> list[dict[str, Any]]:
+        """Row problems found by the reads so far: ``{row, column, code, message, severity}``."""
+        return [issue.to_dict() for issue in self.issues_found]
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """What was read and how: format, encoding, sheet, the profile detection, issue counts."""
+        errors = sum(1 for i in self.issues_found if i.severity == "error")
+        return {**self.details, "file": str(self.path), "issues": {"errors": errors,
+                                                                    "warnings": len(self.issues_found) - errors}}
+
+    def read(self, stream: str, scope: ReadScope | None = None) -> Iterator[Record]:
+        """Yield ``persons``, ``scores`` or ``enrollments``; raise :class:`DataError` when the file is unusable.
+
+        ``scope.course_id`` (when the file has a 课程号 column) keeps only that course's rows.
+        """
+        if stream not in self.reads:
+            raise NotImplementedError(f"{self.name} does not read {stream}")
+        if self._is_draft_target() and not self.path.exists():
+            return  # a draft not written yet holds nothing
+        rows = self._rows(stream)
+        wanted = normalize_code(scope.course_id) if scope and scope.course_id else None
+        seen: set[str] = set()
+        for row in rows:
+            if wanted and row.course_id and row.course_id != wanted:
+                continue
+            if stream == "persons":
+                if row.person.student_number not in seen:
+                    seen.add(row.person.student_number or "")
+                    yield row.person
+            elif stream == "scores":
+                yield from row.scores
+            elif row.course_id:
+                yield Enrollment(source=row.person.source, person=row.person, course_id=row.course_id, role=row.role)
+
+    def _rows(self, stream: str) -> list[ParsedRow]:
+        kinds = _KINDS[stream]
+        if kinds in self._parsed:
+            return self._parsed[kinds]
+        with self._open() as table:
+            detection = self._detect(table, kinds)
+            if stream == "enrollments" and "course_id" not in detection.columns and not self.course:
+                raise DataError(_("The sheet has no 课程号 column; say which course it is with course=…."),
+                                code="course_required", where={"file": str(self.path)})
+            issues: list[RowIssue] = []
+            source = self.source_label or f"{table.format}:{detection.profile.name}"
+            parsed = parse_rows(table.rows(detection.sheet), detection, source=source, scales=self.scales,
+                                course_id=self.course, components=self.components, issues=issues)
+            if table.truncated_columns:
+                issues.insert(0, RowIssue(detection.header_row, None, "columns_ignored", _(
+                    "Columns after the first {limit} were ignored.").format(limit=self.limits.max_columns), "warning"))
+        known = {(i.row, i.column, i.code) for i in self.issues_found}
+        self.issues_found.extend(i for i in issues if (i.row, i.column, i.code) not in known)
+        self._parsed[kinds] = parsed
+        return parsed
+
+    def _open(self) -> Table:
+        table = open_table(self.path, encoding=self.encoding, delimiter=self.delimiter, limits=self.limits)
+        self.details.update({"format": table.format, "encoding": table.encoding, "delimiter": table.delimiter})
+        return table
+
+    def _detect(self, table: Table, kinds: tuple[str, ...]) -> Detection:
+        where = {"file": str(self.path)}
+        sheets = [self.sheet] if self.sheet else table.sheet_names[:10]
+        if self.sheet and self.sheet not in table.sheet_names:
+            raise DataError(_("{name} has no sheet called {sheet}; its sheets are {sheets}.").format(
+                name=self.path.name, sheet=self.sheet, sheets=", ".join(table.sheet_names)),
+                code="sheet_not_found", where=where)
+        first_error: DataError | None = None
+        for sheet in sheets:
+            head = []
+            for number, values in table.rows(sheet):
+                head.append((number, values))
+                if number >= 20:
+                    break
+            try:
+                detection = detect(head, self.profiles, where={**where, "sheet": sheet}, profile=self.profile_name,
+                                   mapping=self.mapping, header_row=self.header_row, kinds=kinds)
+            except DataError as error:
+                first_error = first_error or error
+                continue
+            detection.sheet = sheet if table.format == "xlsx" else None
+            self.details["detection"] = detection.report()
+            return detection
+        assert first_error is not None
+        raise first_error
+
+    # writing the draft -----------------------------------------------------------------------------------
+
+    def _is_draft_target(self) -> bool:
+        if not self.profile_name:
+            return False
+        try:
+            return find_profile(self.profiles, self.profile_name).output is not None
+        except DataError:
+            return False
+
+    def _output_profile(self) -> Profile:
+        profile = find_profile(self.profiles, self.profile_name or "")
+        if profile.output is None:
+            raise FatalError(_("The profile {name} describes a file to read, not one to write.").format(
+                name=profile.name), code="profile_not_writable")
+        return profile
+
+    def _target(self) -> Draft:
+        if self._draft is None:
+            encoding = self.encoding or "utf-8-sig"
+            self._draft = Draft(self.path, self._output_profile(), fmt=self.format, encoding=encoding,
+                                overwrite=self.overwrite)
+        return self._draft
+
+    def write(self, stream: str, changes: Sequence[Change]) -> list[ChangeResult]:
+        """Upsert (or delete) scores in the draft and save it atomically; one result per change, in order.
+
+        ``pending`` and ``incomplete`` scores are skipped (a draft holds final grades only). A score with
+        no 学号, no course, or no convertible value fails. A save failure fails every change of the batch.
+        """
+        if stream not in self.writes:
+            raise FatalError(_("{scheme}:{name} is read as a source and does not write {stream}; to write the 教务 "
+                               "draft, name a draft profile (profile=zhengfang).").format(
+                scheme=self.name, name=self.path.name, stream=stream), code="not_writable")
+        if not changes:
+            return []
+        with self._lock:
+            draft = self._target()
+            draft.load()
+            self._sources.update(c.record.source for c in changes if c.record.source)
+            results: list[ChangeResult] = []
+            changed = False
+            for change in changes:
+                result, did_change = self._apply(draft, change)
+                results.append(result)
+                changed = changed or did_change
+            if changed:
+                try:
+                    draft.save(self._notes(draft))
+                except AdapterError as error:
+                    return [ChangeResult(key=r.key, status="failed", message=error.message, error=error.to_dict())
+                            if r.status == "applied" else r for r in results]
+            return results
+
+    def _apply(self, draft: Draft, change: Change) -> tuple[ChangeResult, bool]:
+        if change.stream != "scores":
+            error = DataError(_("A change for {stream} cannot be written to the scores draft.").format(
+                stream=change.stream), code="wrong_stream")
+            return ChangeResult(key=change.key, status="failed", message=error.message, error=error.to_dict()), False
+        try:
+            row = self._draft_row(change.record)
+        except _Skip as skip:
+            return ChangeResult(key=change.key, status="skipped", message=skip.message), False
+        except AdapterError as error:
+            return ChangeResult(key=change.key, status="failed", message=error.message, error=error.to_dict()), False
+        key = draft.key(row)
+        if change.action == "delete":
+            if key in draft.rows:
+                del draft.rows[key]
+                return ChangeResult(key=change.key, status="applied"), True
+            return ChangeResult(key=change.key, status="unchanged"), False
+        if not draft.encodable(row):
+            error = DataError(_("{who} cannot be written in {encoding}; use encoding=utf-8-sig or gb18030.").format(
+                who=change.record.person.label(), encoding=draft.encoding), code="not_encodable")  # type: ignore[attr-defined]
+            return ChangeResult(key=change.key, status="failed", message=error.message, error=error.to_dict()), False
+        if key in draft.rows and same_row(draft.rows[key], row):
+            return ChangeResult(key=change.key, status="unchanged"), False
+        draft.rows[key] = row
+        return ChangeResult(key=change.key, status="applied"), True
+
+    def _draft_row(self, record: Record) -> dict[str, Any]:
+        if not isinstance(record, Score):
+            raise DataError(_("Only scores can be written to the draft."), code="wrong_record")
+        person: Person = record.person
+        where = {"file": str(self.path), "student_number": person.student_number}
+        if not person.student_number:
+            raise DataError(_("{who} has no 学号 and cannot go into the draft.").format(who=person.label()),
+                            code="missing_student_number", where=where)
+        course = self.course or record.course_id
+        if not course:
+            raise DataError(_("No 课程号: give course=… in the target."), code="course_required", where=where)
+        if record.status in ("pending", "incomplete"):
+            raise _Skip(_("The grade of {who} is not final ({status}); it is not put in the draft.").format(
+                who=person.label(), status=record.status))
+        output = self._output_profile().output
+        assert output is not None
+        grade = self._grade_cell(record, where, output.decimals if self.decimals is None else self.decimals)
+        values = {
+            "student_number": person.student_number, "name": person.name, "course_id": course,
+            "course_title": self.course_name, "year": self.year,
+            "semester": output.semester_names.get(self.semester or "", self.semester) if self.semester else None,
+            "total": grade, "scale_name": self.scales.scale_name(self.scale),
+            "exam_kind": self.exam_kind or output.exam_kind, "remark": self.scales.remarks.get(record.status),
+        }
+        return {column.role: values.get(column.role) for column in output.columns}
+
+    def _grade_cell(self, score: Score, where: dict, decimals: int) -> float | str | None:
+        if score.status in ("deferred", "exempt"):
+            return None
+        if score.status in ("absent", "cheating"):  # recorded as 0 / the lowest word (sync.md §7)
+            return 0 if self.scale == "percent" else self.scales.bands(self.scale)[-1].word
+        try:
+            value, word = self.scales.convert(score, self.scale)
+        except ValueError:
+            raise DataError(_("The grade of {who} cannot be expressed as {scale}.").format(
+                who=score.person.label(), scale=self.scales.scale_name(self.scale)), code="cannot_convert",
+                where=where) from None
+        if self.scale in WORD_SCALES:
+            return word
+        rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+
+    def _notes(self, draft: Draft) -> dict[str, Any]:
+        sources = sorted(self._sources)
+        return {"profile": draft.profile.title, "course": " ".join(filter(None, [self.course, self.course_name])),
+                "term": "-".join(filter(None, [self.year, self.semester])), "sources": sources}
+
+    def current(self, change: Change) -> Record | None:
+        """The score the draft on disk holds for ``change`` (``None`` if no row), as the draft expresses it."""
+        try:
+            row = self._draft_row(change.record)
+        except (_Skip, AdapterError):
+            return None
+        probe = Draft(self.path, self._output_profile(), fmt=self.format, encoding=self.encoding or "utf-8-sig")
+        existing = probe.read_existing() if self.path.exists() else None
+        match = next((r for r in existing or [] if Draft.key(r) == Draft.key(row)), None)
+        if match is None:
+            return None
+        return self._score_from_row(match, change.record.source)
+
+    def _score_from_row(self, row: dict[str, Any], source: str | None) -> Score:
+        status = self.scales.find_status(str(row.get("remark") or "")) or "graded"
+        scale = self.scales.scale_from_name(str(row.get("scale_name") or "")) or "percent"
+        total = row.get("total")
+        numeric = isinstance(total, int | float) and not isinstance(total, bool)
+        if isinstance(total, str):
+            try:
+                total, numeric = float(total), True
+            except ValueError:
+                pass
+        person = Person(source=source, student_number=row.get("student_number"), name=row.get("name"))
+        if status != "graded":  # as a source reads it: no value, the status word as text (缺考 counts as 0 there)
+            return Score(source=source, person=person, course_id=row.get("course_id"), text=row.get("remark"),
+                         scale=scale, status=status)
+        return Score(source=source, person=person, course_id=row.get("course_id"),
+                     value=float(total) if numeric else None, text=None if numeric else total,
+                     scale="percent" if numeric else scale, status=status)
+
+    def close(self) -> None:
+        """Nothing stays open between calls; kept for the contract."""
+        return None
+
+
+class _Skip(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class XlsxAdapter(SpreadsheetAdapter):
+    """``xlsx:``: reads .xlsx (or CSV, by content) and writes the draft as .xlsx."""
+
+    name = "xlsx"
+    format = "xlsx"
+
+
+class CsvAdapter(SpreadsheetAdapter):
+    """``csv:``: reads CSV (or .xlsx, by content) and writes the draft as CSV (UTF-8 with BOM unless ``encoding``)."""
+
+    name = "csv"
+    format = "csv"
+
+
+ADAPTERS: dict[str, type[SpreadsheetAdapter]] = {"xlsx": XlsxAdapter, "csv": CsvAdapter}
+"""SPEC scheme → adapter class."""
