@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from pathlib import Path
 
 from adapters.i18n import Translator
 
@@ -17,6 +19,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8000, help=_("port to listen on (default: %(default)s)"))
     parser.add_argument("--home", help=_("folder for the database, log and package storage (default: ./var)"))
     parser.add_argument("--reload", action="store_true", help=_("restart when the code changes"))
+    parser.add_argument("--scorm", action="append", default=[], metavar="PKG.zip",
+                        help=_("import a SCORM package and add a scenario for it (repeatable)"))
     return parser
 
 
@@ -37,7 +41,17 @@ def main(argv: list[str], prog: str = "mooc-bridge workbench") -> int:
     """Migrate the database and serve the workbench until interrupted."""
     args = build_parser(prog).parse_args(argv)
     setup_django(args.home)
+    from django.conf import settings
     from django.core.management import call_command
+
+    from xblocks.scorm.workbench import register_packages
+
+    store = settings.XBLOCK_SETTINGS["mooc_bridge_scorm"]["STORAGE_ROOT"]
+    entries, problems = register_packages(args.scorm, Path(store))
+    for problem in problems:
+        print(_("Not added: {problem}").format(problem=problem), file=sys.stderr)
+    if entries:
+        print(_("SCORM packages ready: {count}").format(count=len(entries)), flush=True)
 
     print(_("Workbench on http://{host}:{port}/ (Ctrl-C stops it)").format(host=args.host, port=args.port), flush=True)
     options = {"use_reloader": args.reload, "use_threading": True}

@@ -1,0 +1,368 @@
+"""The SCORM player block: learners play SCORM 1.2 and 2004 packages; progress, grade and completion count.
+
+The block holds fields, views and handlers only. The rules live in :mod:`scorm` (data model checks,
+attempts, grading), :mod:`xblocks.scorm.learner` (launch and commit), :mod:`xblocks.scorm.assets`
+(serving package files) and :mod:`xblocks.scorm.package` (stored packages).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from web_fragments.fragment import Fragment
+from webob import Response
+from xblock.completable import CompletableXBlockMixin, XBlockCompletionMode
+from xblock.core import XBlock
+from xblock.exceptions import JsonHandlerError
+from xblock.fields import Boolean, Dict, Float, Integer, Scope, String
+from xblock.scorable import ScorableXBlockMixin, Score
+from xblock.utils.resources import ResourceLoader
+from xblock.utils.studio_editable import StudioEditableXBlockMixin
+
+from adapters.i18n import Translator
+from adapters.i18n import gettext_noop as N_
+from scorm.attempts import LearnerRecord
+from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
+from scorm.inspect import import_package
+
+from . import assets, learner
+from .package import PackageUnavailable, load_package, package_dir, storage_root, table_of_contents
+
+log = logging.getLogger(__name__)
+loader = ResourceLoader(__name__)
+_ = Translator.for_package("xblocks").gettext
+
+
+@XBlock.wants("settings", "user")
+class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
+    """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""
+
+    block_settings_key = "mooc_bridge_scorm"
+    has_custom_completion = True
+    completion_mode = XBlockCompletionMode.COMPLETABLE
+    has_score = True
+    icon_class = "problem"
+    public_dir = "static"  # what runtime.local_resource_url may serve: our CSS, JS and the vendored scorm-again
+
+    display_name = String(display_name=N_("Display name"), default=N_("SCORM package"), scope=Scope.settings)
+    package_sha256 = String(display_name=N_("Package"), default="", scope=Scope.settings,
+                            help=N_("The sha256 of the package in storage, set by an upload or an OLX import."))
+    package_file = String(default="", scope=Scope.settings, help=N_("The package zip among the course's files."))
+    package_meta = Dict(default={}, scope=Scope.settings)
+    launch_item = String(display_name=N_("Item"), default="", scope=Scope.settings,
+                         help=N_("The identifier of the one item to play; empty plays the whole package."))
+    toc = Boolean(display_name=N_("Table of contents"), default=True, scope=Scope.settings,
+                  help=N_("Show the package's table of contents beside multi-item packages."))
+    display_mode = String(display_name=N_("Display"), default="iframe", scope=Scope.settings,
+                          values=[{"display_name": N_("In the page"), "value": "iframe"},
+                                  {"display_name": N_("In a new window"), "value": "window"}])
+    height = Integer(display_name=N_("Height (pixels)"), default=640, scope=Scope.settings)
+    attempts_allowed = Integer(display_name=N_("Attempts allowed"), default=0, scope=Scope.settings,
+                               help=N_("0 allows any number of attempts."))
+    attempt_grading = String(display_name=N_("Grading across attempts"), default="highest", scope=Scope.settings,
+                             values=[{"display_name": N_("Highest attempt"), "value": "highest"},
+                                     {"display_name": N_("Average of attempts"), "value": "average"},
+                                     {"display_name": N_("First attempt"), "value": "first"},
+                                     {"display_name": N_("Last completed attempt"), "value": "last"}])
+    sco_grading = String(display_name=N_("Grading within an attempt"), default="average", scope=Scope.settings,
+                         values=[{"display_name": N_("Items completed"), "value": "objects"},
+                                 {"display_name": N_("Highest item score"), "value": "highest"},
+                                 {"display_name": N_("Average item score"), "value": "average"},
+                                 {"display_name": N_("Sum of item scores"), "value": "sum"}])
+    weight = Float(display_name=N_("Weight"), default=1.0, scope=Scope.settings,
+                   help=N_("The most points this component is worth."))
+    mastery_override = Float(display_name=N_("Mastery score override (0-100)"), default=None, scope=Scope.settings,
+                             help=N_("Leave empty to use the package's own mastery score."))
+    full_credit_without_score = Boolean(display_name=N_("Full credit when passed or completed without a score"),
+                                        default=True, scope=Scope.settings)
+
+    record = Dict(default={}, scope=Scope.user_state, help="scorm.attempts.LearnerRecord as JSON")
+    raw_earned = Float(default=None, scope=Scope.user_state)
+    published = Dict(default={}, scope=Scope.user_state, help="the grade and completion last published")
+
+    editable_fields = ("display_name", "display_mode", "height", "toc", "attempts_allowed", "attempt_grading",
+                       "sco_grading", "weight", "mastery_override", "full_credit_without_score")
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _bucket(self) -> dict:
+        service = self.runtime.service(self, "settings")
+        return (service.get_settings_bucket(self) if service else None) or {}
+
+    def _package(self):
+        return load_package(storage_root(self._bucket()), self.package_sha256)
+
+    def _settings(self) -> learner.Settings:
+        return learner.Settings(
+            attempts_allowed=max(0, self.attempts_allowed or 0),
+            attempt_grading=self.attempt_grading if self.attempt_grading in ATTEMPT_METHODS else "highest",
+            sco_grading=self.sco_grading if self.sco_grading in SCO_METHODS else "average",
+            mastery_override=self.mastery_override, full_credit_without_score=self.full_credit_without_score)
+
+    def _learner(self) -> tuple[str, str]:
+        service = self.runtime.service(self, "user")
+        user = service.get_current_user() if service else None
+        attrs = getattr(user, "opt_attrs", {}) or {}
+        learner_id = (attrs.get("edx-platform.anonymous_user_id") or attrs.get("xblock-workbench.user_id")
+                      or str(self.scope_ids.user_id))
+        return str(learner_id), getattr(user, "full_name", "") or ""
+
+    def _record(self) -> LearnerRecord:
+        return LearnerRecord.model_validate(self.record or {})
+
+    def _asset_url(self, path: str) -> str:
+        base, _sep, fragment = path.partition("#")
+        file_path, _sep, query = base.partition("?")
+        url = self.runtime.handler_url(self, "asset", f"{self.package_sha256}/{file_path}", query=query)
+        return url + (f"#{fragment}" if fragment else "")
+
+    # -- views ---------------------------------------------------------------------------------
+    @XBlock.supports("multi_device")
+    def student_view(self, context=None):
+        """The player in the page (an iframe holding the launcher) or a button that opens it in a new window."""
+        try:
+            package = self._package()
+            available = True
+        except PackageUnavailable:
+            package, available = None, False
+        context = {
+            "title": self.display_name,
+            "available": available,
+            "unavailable": _("This SCORM package is not available yet. Ask the course team to upload it again."),
+            "player_url": self.runtime.handler_url(self, "player") if available else "",
+            "mode": self.display_mode,
+            "height": max(240, min(self.height or 640, 4000)),
+            "open_label": _("Open the course in a new window"),
+            "fullscreen_label": _("Full screen"),
+            "frame_title": _("SCORM course: {title}").format(title=self.display_name),
+            "status": self._status_text(),
+            "package_title": package.title if package else "",
+        }
+        fragment = Fragment(loader.render_django_template("templates/student.html", context))
+        fragment.add_css(loader.load_unicode("static/css/student.css"))
+        fragment.add_javascript(loader.load_unicode("static/js/student.js"))
+        fragment.initialize_js("MoocBridgeScormBlock")
+        return fragment
+
+    def _status_text(self) -> str:
+        grade = self.published.get("grade")
+        completion = self.published.get("completion")
+        if grade is None and not completion:
+            return _("Not started")
+        parts = []
+        if completion is not None:
+            parts.append(_("Progress {percent}%").format(percent=round(100 * completion)))
+        if grade is not None:
+            parts.append(_("Score {earned} of {possible}").format(earned=round(grade * self.weight, 2),
+                                                                  possible=self.weight))
+        return " · ".join(parts)
+
+    def student_view_data(self, context=None):
+        """JSON for the mobile apps: the player URL they open in a web view, and what the learner achieved."""
+        return {
+            "title": self.display_name,
+            "package_sha256": self.package_sha256,
+            "player_url": self.runtime.handler_url(self, "player", thirdparty=False) if self.package_sha256 else "",
+            "display_mode": self.display_mode,
+            "weight": self.weight,
+            "grade": self.published.get("grade"),
+            "completion": self.published.get("completion"),
+        }
+
+    # -- the launcher page and its files ------------------------------------------------------
+    @XBlock.handler
+    def player(self, request, suffix=""):
+        """The launcher page: the runtime API (scorm-again), the table of contents and the SCO's frame."""
+        try:
+            package = self._package()
+        except PackageUnavailable:
+            return Response(status=404, text=_("This SCORM package is not available yet."))
+        entries = table_of_contents(package, self.launch_item or None)
+        scos = learner.launchable_scos(package, self.launch_item or None)
+        if not scos:
+            return Response(status=404, text=_("This SCORM package has nothing to launch."))
+        record = self._record()
+        first = request.GET.get("item") if request.GET.get("item") in scos else scos[0]
+        learner_id, learner_name = self._learner()
+        start = learner.launch(record, package, first, learner_id, learner_name, self._settings(),
+                               new_attempt=request.GET.get("new_attempt") == "1")
+        self.record = record.model_dump(mode="json")
+        family = "1.2" if (package.version or "1.2").startswith("1.2") else "2004"
+        config = {
+            "version": family,
+            "block": str(self.scope_ids.usage_id),
+            "commitUrl": self.runtime.handler_url(self, "commit"),
+            "beaconUrl": self.runtime.handler_url(self, "commit_beacon"),
+            "launchUrl": self.runtime.handler_url(self, "launch"),
+            "sco": first,
+            "items": [{"id": e.identifier, "title": e.title, "depth": e.depth,
+                       "url": self._asset_url(e.launch) if e.launch else None} for e in entries],
+            **start,
+        }
+        context = {
+            "title": self.display_name,
+            "config": config,
+            "api_script": self.runtime.local_resource_url(
+                self, f"static/vendor/scorm-again/scorm{'12' if family == '1.2' else '2004'}.min.js"),
+            "player_script": self.runtime.local_resource_url(self, "static/js/player.js"),
+            "player_css": self.runtime.local_resource_url(self, "static/css/player.css"),
+            "show_toc": self.toc and len([e for e in entries if e.launch]) > 1,
+            "toc_label": _("Contents"),
+            "frame_title": _("Course content"),
+            "offline_notice": _("You are offline. Your progress is kept in this browser and sent when you are back."),
+            "review_notice": _("You have used all your attempts: this is a review, nothing is recorded."),
+        }
+        html = loader.render_django_template("templates/player.html", context)
+        return Response(html, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+    @XBlock.handler
+    def asset(self, request, suffix=""):
+        """A file of the package, by its full path: ``<sha256>/<path>``."""
+        sha256, _sep, path = suffix.partition("/")
+        if sha256 != self.package_sha256:
+            return Response(status=404)
+        try:
+            folder = package_dir(storage_root(self._bucket()), sha256)
+        except PackageUnavailable:
+            return Response(status=404)
+        return assets.serve(request, folder, path, sha256=sha256)
+
+    # -- learner data ---------------------------------------------------------------------------
+    @XBlock.json_handler
+    def launch(self, data, suffix=""):
+        """Preloaded values and the next sequence number for another item of the same attempt."""
+        package = self._loaded_package()
+        scos = learner.launchable_scos(package, self.launch_item or None)
+        sco = data.get("sco") if isinstance(data, dict) else None
+        if sco not in scos:
+            raise JsonHandlerError(400, _("This item is not part of the package."))
+        record = self._record()
+        learner_id, learner_name = self._learner()
+        start = learner.launch(record, package, sco, learner_id, learner_name, self._settings())
+        self.record = record.model_dump(mode="json")
+        return {"sco": sco, **start}
+
+    @XBlock.json_handler
+    def commit(self, data, suffix=""):
+        """Store a commit from the runtime API; answer as scorm-again expects (``result``, ``errorCode``)."""
+        return self._commit(data)
+
+    @XBlock.handler
+    def commit_beacon(self, request, suffix=""):
+        """The last commit of a page being closed, sent by ``navigator.sendBeacon`` as a form field ``payload``."""
+        try:
+            payload = json.loads(request.POST.get("payload") or request.body or b"{}")
+            result = self._commit(payload)
+        except (ValueError, JsonHandlerError):
+            return Response(status=400)
+        return Response(json.dumps(result), content_type="application/json")
+
+    def _loaded_package(self):
+        try:
+            return self._package()
+        except PackageUnavailable:
+            raise JsonHandlerError(404, _("This SCORM package is not available yet.")) from None
+
+    def _commit(self, payload) -> dict:
+        package = self._loaded_package()
+        scos = learner.launchable_scos(package, self.launch_item or None)
+        record = self._record()
+        try:
+            result = learner.commit(record, package, payload, scos)
+        except learner.CommitRefused as refused:
+            log.info("SCORM commit refused for %s: %s %s", self.scope_ids.usage_id, refused.code, refused.problems)
+            return {"result": False, "errorCode": 101 if refused.code != "invalid_data" else 351,
+                    "errorMessage": refused.code, "problems": refused.problems}
+        if result["status"] == "stale":
+            return {"result": False, "errorCode": 101, "errorMessage": "stale_commit", "seq": result["seq"]}
+        if result["changed"]:
+            self.record = record.model_dump(mode="json")
+            self._publish(record, package, scos)
+        return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"]}
+
+    def _publish(self, record: LearnerRecord, package, scos) -> None:
+        """Publish the grade and the completion, each only when it changed."""
+        grade, completion = learner.grade_and_completion(record, package, scos, self._settings())
+        published = dict(self.published)
+        if grade is not None and grade != published.get("grade"):
+            self.set_score(Score(raw_earned=grade * self.weight, raw_possible=self.weight))
+            self._publish_grade(self.get_score())
+            published["grade"] = grade
+        if completion != published.get("completion"):
+            self.emit_completion(completion)
+            published["completion"] = completion
+        self.published = published
+
+    # -- ScorableXBlockMixin ----------------------------------------------------------------------
+    def max_score(self):
+        """The most points this block is worth."""
+        return self.weight
+
+    def has_submitted_answer(self):
+        """Whether the learner has committed anything that can be graded."""
+        return self.raw_earned is not None or bool(self.record.get("attempts"))
+
+    def get_score(self):
+        """The score last set."""
+        return Score(raw_earned=self.raw_earned or 0.0, raw_possible=self.weight)
+
+    def set_score(self, score):
+        """Keep ``score`` (earned points on ``weight``)."""
+        self.raw_earned = score.raw_earned
+
+    def calculate_score(self):
+        """The score from the stored attempts under the current settings (for rescoring)."""
+        package = self._loaded_package()
+        scos = learner.launchable_scos(package, self.launch_item or None)
+        grade, _completion = learner.grade_and_completion(self._record(), package, scos, self._settings())
+        return Score(raw_earned=(grade or 0.0) * self.weight, raw_possible=self.weight)
+
+    # -- Studio ------------------------------------------------------------------------------------
+    def studio_view(self, context=None):
+        """The settings form, with the package upload above it."""
+        form = super().studio_view(context)
+        upload = loader.render_django_template("templates/studio_upload.html", {
+            "upload_url": self.runtime.handler_url(self, "upload_package"),
+            "current": self.package_meta.get("title") or self.package_sha256,
+            "labels": {
+                "package": _("SCORM package (.zip)"), "upload": _("Upload and check"),
+                "checking": _("Checking the package…"), "current": _("Current package"),
+                "none": _("No package yet."), "failed": _("The package was not accepted:"),
+                "accepted": _("Package accepted. Learners get it when you save."),
+            },
+        })
+        fragment = Fragment(upload + form.content)
+        fragment.add_fragment_resources(form)
+        fragment.add_javascript(loader.load_unicode("static/js/studio.js"))
+        fragment.initialize_js("MoocBridgeScormStudio")
+        return fragment
+
+    @XBlock.handler
+    def upload_package(self, request, suffix=""):
+        """Check and store an uploaded zip; switch to it only when it is valid (the old one serves till then)."""
+        upload = request.POST.get("package")
+        if upload is None or not hasattr(upload, "file"):
+            return _json_response({"valid": False, "errors": [{"code": "no_file",
+                                                              "message": _("Choose a .zip file to upload.")}]}, 400)
+        result = import_package(upload.file, storage_root(self._bucket()), name=getattr(upload, "filename", None))
+        report = result.report.to_contract()
+        if result.stored and result.report.valid:
+            self.package_sha256 = result.sha256
+            self.package_meta = {"title": report["title"], "version": report["version"],
+                                 "filename": getattr(upload, "filename", ""), "scos": report["scos"]}
+            if self.display_name in ("SCORM package", _("SCORM package")) and report["title"]:
+                self.display_name = report["title"]
+        return _json_response({"valid": result.report.valid, **report}, 200 if result.report.valid else 400)
+
+    @staticmethod
+    def workbench_scenarios():
+        """One scenario per package given to ``mooc-bridge workbench --scorm PKG.zip`` (imported first)."""
+        from .workbench import scenarios
+
+        return scenarios()
+
+
+def _json_response(payload: dict, status: int = 200) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json",
+                    charset="utf-8")

@@ -1,0 +1,155 @@
+"""What happens when a learner plays a package: launch, commit, grade and completion, as block-independent steps.
+
+The block keeps a :class:`~scorm.attempts.LearnerRecord` in its learner-state field and calls these
+functions from its handlers; they return what to store and what to publish, so the rules are tested
+without a runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scorm import cmi
+from scorm.attempts import Attempt, LaunchContext, LearnerRecord, apply_commit, launch_values
+from scorm.grading import AttemptResult, combine_attempts, combine_scos, sco_outcome
+from scorm.model import Package
+
+from .package import find_item
+
+
+class CommitRefused(Exception):
+    """The commit cannot be stored: bad data, a stale attempt, an unknown SCO. ``problems`` say why."""
+
+    def __init__(self, code: str, problems: list[dict[str, str]] | None = None):
+        super().__init__(code)
+        self.code = code
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The grading settings of one block."""
+
+    attempts_allowed: int = 0  # 0: unlimited
+    attempt_grading: str = "highest"
+    sco_grading: str = "average"
+    mastery_override: float | None = None  # 0..100; replaces the package's mastery score
+    full_credit_without_score: bool = True
+
+
+def launchable_scos(package: Package, launch_item: str | None) -> list[str]:
+    """The identifiers of the items that count for grading: the one launch item, or every launchable item."""
+    items = package.launchable_items()
+    return [item.identifier for item in items if not launch_item or item.identifier == launch_item]
+
+
+def current_attempt(record: LearnerRecord, settings: Settings, *, new: bool = False) -> tuple[Attempt | None, str]:
+    """The attempt to launch, starting one when allowed; and the mode: ``normal`` or ``review``."""
+    attempt = record.current()
+    used = len(record.attempts)
+    may_start = not settings.attempts_allowed or used < settings.attempts_allowed
+    if attempt is not None and not new:
+        return attempt, "normal"
+    if may_start:
+        return record.start_attempt(), "normal"
+    return (record.attempts[-1] if record.attempts else None), "review"
+
+
+def context_for(package: Package, sco_id: str, learner_id: str, learner_name: str, mode: str,
+                settings: Settings) -> LaunchContext:
+    """The launch context of ``sco_id``: learner, mode and credit, and the item's data from the manifest."""
+    item = find_item(package, sco_id)
+    family = cmi.version_family(package.version)
+    mastery = None
+    threshold = None
+    if item is not None:
+        if family == "1.2":
+            mastery = item.masteryscore
+        elif item.sequencing is not None:
+            mastery = _scaled_passing_score(item)
+        if item.completion_threshold is not None:
+            threshold = item.completion_threshold.min_progress_measure
+    if settings.mastery_override is not None:
+        mastery = settings.mastery_override if family == "1.2" else settings.mastery_override / 100.0
+    return LaunchContext(
+        learner_id=learner_id, learner_name=learner_name, mode=mode, credit=mode == "normal",
+        launch_data=item.datafromlms if item else None, mastery_score=mastery, completion_threshold=threshold,
+        max_time_allowed=item.maxtimeallowed if item else None,
+        time_limit_action=item.timelimitaction if item else None,
+    )
+
+
+def _scaled_passing_score(item) -> float | None:
+    sequencing = item.sequencing
+    objectives = getattr(sequencing, "objectives", None) or []
+    for objective in objectives:
+        if getattr(objective, "primary", False) and getattr(objective, "satisfied_by_measure", False):
+            return getattr(objective, "min_normalized_measure", None)
+    return None
+
+
+def launch(record: LearnerRecord, package: Package, sco_id: str, learner_id: str, learner_name: str,
+           settings: Settings, *, new_attempt: bool = False) -> dict[str, Any]:
+    """Everything the player page needs to start ``sco_id``: attempt, mode, preloaded values, next sequence."""
+    attempt, mode = current_attempt(record, settings, new=new_attempt)
+    if attempt is None:
+        attempt, mode = record.start_attempt(), "normal"
+    context = context_for(package, sco_id, learner_id, learner_name, mode, settings)
+    state = attempt.scos.get(sco_id)
+    return {
+        "attempt": attempt.number,
+        "mode": mode,
+        "values": launch_values(attempt, sco_id, context, version=package.version),
+        "next_sequence": (state.sequence + 1) if state else 0,
+        "attempts_used": len(record.attempts),
+        "attempts_allowed": settings.attempts_allowed,
+    }
+
+
+def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], scos: list[str]) -> dict[str, Any]:
+    """Validate and store one commit from the player; raise :class:`CommitRefused` and store nothing if it is bad."""
+    if not isinstance(payload, Mapping):
+        raise CommitRefused("bad_payload")
+    sco_id, attempt_number, sequence = payload.get("sco"), payload.get("attempt"), payload.get("seq")
+    if not isinstance(sco_id, str) or sco_id not in scos:
+        raise CommitRefused("unknown_sco")
+    if not isinstance(attempt_number, int) or isinstance(attempt_number, bool) or not isinstance(sequence, int):
+        raise CommitRefused("bad_payload")
+    attempt = record.current()
+    if attempt is None or attempt.number != attempt_number:
+        raise CommitRefused("stale_attempt")
+    data = payload.get("data")
+    if not isinstance(data, Mapping):
+        raise CommitRefused("bad_payload")
+    values, problems = cmi.validate_commit(package.version or "1.2", cmi.flatten(data))
+    if problems:
+        raise CommitRefused("invalid_data", [problem.to_dict() for problem in problems])
+    result = apply_commit(attempt, sco_id, sequence, values, version=package.version,
+                          terminate=bool(payload.get("terminate")))
+    return {"status": result.status, "changed": result.changed, "seq": result.sequence}
+
+
+def attempt_result(attempt: Attempt, package: Package, scos: list[str], settings: Settings,
+                   credit: bool = True) -> AttemptResult:
+    """One attempt's result over the block's SCOs."""
+    outcomes = []
+    for sco_id in scos:
+        state = attempt.scos.get(sco_id)
+        if state is None:
+            continue
+        context = context_for(package, sco_id, "", "", "normal", settings)
+        outcomes.append(sco_outcome(package.version, state.values, mastery_score=context.mastery_score,
+                                    completion_threshold=context.completion_threshold, credit=credit))
+    return combine_scos(outcomes, settings.sco_grading, total_scos=len(scos),  # type: ignore[arg-type]
+                        full_credit_without_score=settings.full_credit_without_score)
+
+
+def grade_and_completion(record: LearnerRecord, package: Package, scos: list[str],
+                         settings: Settings) -> tuple[float | None, float]:
+    """The grade (0..1, ``None`` when nothing is scored yet) over attempts, and the completion (0..1)."""
+    results = [attempt_result(attempt, package, scos, settings) for attempt in record.attempts]
+    grade = combine_attempts(results, settings.attempt_grading)  # type: ignore[arg-type]
+    completion = max((result.completion for result in results), default=0.0)
+    return grade, completion
