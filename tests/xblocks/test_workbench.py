@@ -26,3 +26,13 @@ def test_publish_is_recorded_and_listed(client):
     payload = client.get("/mooc-bridge/events/?format=json&student=learner-1&type=grade").json()
     assert [e["data"] for e in payload["events"]] == [{"value": 3, "max_value": 4}]
     assert client.get("/mooc-bridge/events/?format=json&student=someone-else").json() == {"events": []}
+
+
+@pytest.mark.django_db
+def test_lang_query_switches_and_sticks(client):
+    from django.conf import settings
+
+    response = client.get("/mooc-bridge/events/?lang=zh-cn")
+    assert response.status_code == 200
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-cn"
+    assert client.get("/mooc-bridge/events/?lang=xx-nonsense").cookies.get(settings.LANGUAGE_COOKIE_NAME) is None

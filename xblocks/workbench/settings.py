@@ -41,6 +41,8 @@ TEMPLATES[0]["DIRS"].insert(0, str(Path(__file__).resolve().parent / "templates"
 MIDDLEWARE = [*MIDDLEWARE]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
                   "django.middleware.locale.LocaleMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+                  "xblocks.workbench.middleware.query_language")
 # The default language when no request picks one (commands that set Django up): from the environment.
 _env_language = os.environ.get("MOOC_BRIDGE_LANGUAGE") or os.environ.get("LANGUAGE") or os.environ.get("LANG") or ""
 LANGUAGE_CODE = "zh-cn" if _env_language.lower().startswith("zh") else "en"
