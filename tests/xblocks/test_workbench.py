@@ -34,5 +34,5 @@ def test_lang_query_switches_and_sticks(client):
 
     response = client.get("/mooc-bridge/events/?lang=zh-cn")
     assert response.status_code == 200
-    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-cn"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
     assert client.get("/mooc-bridge/events/?lang=xx-nonsense").cookies.get(settings.LANGUAGE_COOKIE_NAME) is None

@@ -8,8 +8,9 @@ def query_language(get_response):
     """Activate the language named by ``?lang=`` and remember it in Django's language cookie."""
 
     def middleware(request):
-        language = request.GET.get("lang")
-        if not (language and translation.check_for_language(language)):
+        try:  # zh-cn, zh-CN and zh-hans all mean Simplified Chinese
+            language = translation.get_supported_language_variant(request.GET.get("lang") or "")
+        except LookupError:
             return get_response(request)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()

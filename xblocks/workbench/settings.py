@@ -45,8 +45,8 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") 
                   "xblocks.workbench.middleware.query_language")
 # The default language when no request picks one (commands that set Django up): from the environment.
 _env_language = os.environ.get("MOOC_BRIDGE_LANGUAGE") or os.environ.get("LANGUAGE") or os.environ.get("LANG") or ""
-LANGUAGE_CODE = "zh-cn" if _env_language.lower().startswith("zh") else "en"
-LANGUAGES = [("en", "English"), ("zh-cn", "简体中文")]
+LANGUAGE_CODE = "zh-hans" if _env_language.lower().startswith("zh") else "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 USE_I18N = True
 
 # What operators set in the LMS as XBLOCK_SETTINGS, read through the XBlock settings service.
