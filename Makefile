@@ -42,8 +42,11 @@ js: ## install the pinned scorm-again from npm and vendor it (with its licence) 
 	    $(SCORM_JS)/node_modules/scorm-again/LICENSE $(SCORM_VENDOR)/
 	@node -e 'console.log("scorm-again " + require("./$(SCORM_JS)/node_modules/scorm-again/package.json").version + " vendored into $(SCORM_VENDOR)")'
 
+# the shared golf packages join the demo when ../shared is beside the checkout
+DEMO_SCORM := $(foreach f,$(sort $(wildcard ../shared/fixtures/scorm/valid/*.zip)),--scorm $(f))
+
 demo: $(VENV)/.installed-demo js ## create .venv and start the XBlock workbench with demo content on 127.0.0.1:8000
-	$(BIN)/mooc-bridge workbench
+	$(BIN)/mooc-bridge workbench $(DEMO_SCORM)
 
 test: $(VENV)/.installed-test system-deps js ## create .venv and run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

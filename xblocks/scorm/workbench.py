@@ -14,11 +14,27 @@ from xml.sax.saxutils import quoteattr
 from scorm.inspect import import_package
 
 REGISTRY = "workbench-scorm.json"
+DEMO_PACKAGE = Path(__file__).resolve().parent / "demo_package"
 
 
 def home() -> Path:
     """The workbench's folder (``MOOC_BRIDGE_HOME``, default ``./var``)."""
     return Path(os.environ.get("MOOC_BRIDGE_HOME", "var")).resolve()
+
+
+def demo_zip(folder: Path) -> Path:
+    """Zip our own small bilingual SCORM 1.2 course into ``folder`` (same bytes every time) and return its path."""
+    import zipfile
+
+    target = folder / "mooc-bridge-demo-scorm12.zip"
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(DEMO_PACKAGE.iterdir()):
+            if path.is_file():
+                info = zipfile.ZipInfo(path.name, date_time=(2026, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+    return target
 
 
 def register_packages(paths: list[str], store_root: Path) -> tuple[list[dict], list[str]]:

@@ -21,6 +21,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--reload", action="store_true", help=_("restart when the code changes"))
     parser.add_argument("--scorm", action="append", default=[], metavar="PKG.zip",
                         help=_("import a SCORM package and add a scenario for it (repeatable)"))
+    parser.add_argument("--no-demo-scorm", action="store_true",
+                        help=_("leave out the small SCORM course that comes with mooc-bridge"))
     return parser
 
 
@@ -44,10 +46,11 @@ def main(argv: list[str], prog: str = "mooc-bridge workbench") -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    from xblocks.scorm.workbench import register_packages
+    from xblocks.scorm.workbench import demo_zip, home, register_packages
 
     store = settings.XBLOCK_SETTINGS["mooc_bridge_scorm"]["STORAGE_ROOT"]
-    entries, problems = register_packages(args.scorm, Path(store))
+    packages = ([] if args.no_demo_scorm else [str(demo_zip(home()))]) + args.scorm
+    entries, problems = register_packages(packages, Path(store))
     for problem in problems:
         print(_("Not added: {problem}").format(problem=problem), file=sys.stderr)
     if entries:
