@@ -1,0 +1,300 @@
+"""``mooc-bridge sync``: roster and grade sync from the command line.
+
+    mooc-bridge sync roster|grades --from SPEC --to SPEC [--dry-run] [--json] [--report FILE]
+                                   [--unenroll] [--force] [--match email,phone] [--workers N]
+    mooc-bridge sync resume RUN [--json] [--report FILE]
+    mooc-bridge sync runs [--json] [--limit N]
+    mooc-bridge sync report RUN [--json] [--report FILE]
+
+Exit codes: 0 done; 1 refused, interrupted, or some operations failed (they are listed); 2 usage error or
+unreadable input. No traceback reaches the user (``MOOC_BRIDGE_DEBUG=1`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from adapters.errors import AdapterError
+from adapters.i18n import Translator
+from adapters.i18n import gettext_noop as N_
+
+_ = Translator.for_package("sync").gettext
+
+__all__ = ["main"]
+
+PHASES = {"read": N_("reading"), "plan": N_("planning"), "verify": N_("re-reading"), "write": N_("writing")}
+_SHOWN = 50
+
+
+class _Usage(Exception):
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def exit(self, status: int = 0, message: str | None = None):
+        if message:
+            sys.stderr.write(message)
+        raise _Usage(status)
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description=_("Sync rosters and grades between systems."))
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for kind, help_text in (("roster", _("put the source's enrollments into the target")),
+                            ("grades", _("put the source's grades into the target"))):
+        p = sub.add_parser(kind, help=help_text, description=help_text)
+        p.add_argument("--from", dest="source", required=True, metavar="SPEC",
+                       help=_("where to read, e.g. xlsx:grades.xlsx?profile=icourse163"))
+        p.add_argument("--to", dest="target", required=True, metavar="SPEC",
+                       help=_("where to write, e.g. openedx:https://lms.example.edu?course=course-v1:Org+C+R"))
+        p.add_argument("--dry-run", action="store_true", help=_("print the plan and change nothing"))
+        p.add_argument("--unenroll", action="store_true", help=_("unenroll learners the source no longer lists"))
+        p.add_argument("--force", action="store_true",
+                       help=_("overwrite grades that are newer or were set by hand in the target"))
+        p.add_argument("--match", default="", metavar="KEYS",
+                       help=_("also match people by these keys when the 学号 finds nobody: email,phone,username"))
+        p.add_argument("--course-map", action="append", default=[], metavar="SRC=DST",
+                       help=_("send source course SRC to target course DST (repeatable)"))
+        p.add_argument("--item-map", action="append", default=[], metavar="SRC=DST",
+                       help=_("send source grade item SRC to target item DST (repeatable)"))
+        _common(p)
+    p = sub.add_parser("resume", help=_("finish an interrupted run"), description=_("finish an interrupted run"))
+    p.add_argument("run", type=int, metavar="RUN")
+    _common(p)
+    p = sub.add_parser("report", help=_("show the report of a run"), description=_("show the report of a run"))
+    p.add_argument("run", type=int, metavar="RUN")
+    p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    p.add_argument("--report", metavar="FILE", help=_("write the report to FILE (.html or .json)"))
+    p = sub.add_parser("runs", help=_("list recent runs"), description=_("list recent runs"))
+    p.add_argument("--json", action="store_true", help=_("print JSON"))
+    p.add_argument("--limit", type=int, default=20, help=_("how many runs to list"))
+    return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    p.add_argument("--report", metavar="FILE", help=_("write the report to FILE (.html or .json)"))
+    p.add_argument("--workers", type=int, default=4, metavar="N", help=_("write N batches at once"))
+    p.add_argument("--batch-size", type=int, default=None, metavar="N", help=_("changes per batch"))
+
+
+def _setup() -> None:
+    """Configure Django: the LMS's or the caller's settings if set, else the standalone SQLite journal."""
+    import django
+    from django.conf import settings
+
+    standalone = False
+    if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        os.environ["DJANGO_SETTINGS_MODULE"] = "sync.settings"
+        standalone = True
+    django.setup()
+    if standalone:
+        from django.core.management import call_command
+
+        from . import settings as standalone_settings
+
+        standalone_settings.HOME.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", "mooc_bridge_sync", verbosity=0, interactive=False)
+
+
+class _Bars:
+    """tqdm progress bars on a terminal; nothing when stderr is not one."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(phase)
+        if bar is None:
+            bar = self.bars[phase] = tqdm(total=total or None, desc=_(PHASES.get(phase, phase)), unit="",
+                                          file=sys.stderr, leave=False)
+        if total and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    mapping = {}
+    for value in values:
+        src, sep, dst = value.partition("=")
+        if not sep or not src.strip() or not dst.strip():
+            raise _Refused(_("{flag} takes SRC=DST, not {value!r}.").format(flag=flag, value=value), 2)
+        mapping[src.strip()] = dst.strip()
+    return mapping
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def _print_summary(data: dict[str, Any], out) -> None:
+    from .report import COUNT_LABELS, RUN_LABELS, STATE_LABELS
+
+    run = data["run"]
+    print(_("Run {run}: {kind}, {status}").format(run=run["id"], kind=run["kind"],
+                                                   status=_(RUN_LABELS.get(run["status"], run["status"]))), file=out)
+    if run["dry_run"]:
+        print(_("Dry run: nothing was written."), file=out)
+    for key, label in COUNT_LABELS.items():
+        value = data["counts"].get(key, 0)
+        if value:
+            print(f"  {_(label)}: {value}", file=out)
+    for state, value in sorted(data["counts"].get("states", {}).items()):
+        print(f"  {_(STATE_LABELS.get(state, state))}: {value}", file=out)
+    changes = data["changes"]
+    if run["dry_run"] and changes:
+        print(_("Plan:"), file=out)
+        for entry in changes[:_SHOWN]:
+            print(_("  {action} {subject}: {reason}").format(action=entry["action"], subject=entry["subject"],
+                                                            reason=entry["message"]), file=out)
+        if len(changes) > _SHOWN:
+            print(_("  … and {count} more (see --report)").format(count=len(changes) - _SHOWN), file=out)
+    failed = [e for e in changes if e["state"] == "failed"]
+    if failed:
+        print(_("Failed:"), file=out)
+        for entry in failed[:_SHOWN]:
+            print(f"  {entry['subject']}: {(entry.get('error') or {}).get('message', '')}", file=out)
+    if data["review"]:
+        print(_("Held for review (nothing written for them):"), file=out)
+        for case in data["review"][:_SHOWN]:
+            person = case["person"]
+            who = person.get("student_number") or person.get("email") or person.get("username") or "?"
+            print(f"  {who} {person.get('name') or ''}: {case['message']}", file=out)
+
+
+def _emit(args, data: dict[str, Any]) -> None:
+    from .report import write_report
+
+    if args.report:
+        write_report(data, args.report)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        _print_summary(data, sys.stdout)
+        if args.report:
+            print(_("Report written to {path}").format(path=args.report))
+
+
+def _status_code(data: dict[str, Any]) -> int:
+    return 0 if data["run"]["status"] == "done" else 1
+
+
+def _run(args, bars: _Bars) -> int:
+    from .runner import SyncOptions, resume, run_sync
+    from .specs import open_spec, parse_spec
+
+    if args.command in ("roster", "grades"):
+        source_spec, target_spec = parse_spec(args.source), parse_spec(args.target)
+        match = tuple(k.strip() for k in args.match.split(",") if k.strip())
+        bad = [k for k in match if k not in ("email", "phone", "username")]
+        if bad:
+            raise _Refused(_("--match takes email, phone or username, not {keys}.").format(keys=", ".join(bad)), 2)
+        if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
+            raise _Refused(_("--workers and --batch-size must be at least 1."), 2)
+        options = SyncOptions(dry_run=args.dry_run, unenroll=args.unenroll, force=args.force, match=match,
+                              workers=args.workers, batch_size=args.batch_size, source_spec=str(source_spec),
+                              target_spec=str(target_spec), source_course=source_spec.options.get("course"),
+                              target_course=target_spec.options.get("course"),
+                              course_map=_pairs(args.course_map, "--course-map"),
+                              item_map=_pairs(args.item_map, "--item-map"))
+        with open_spec(source_spec) as source, open_spec(target_spec) as target:
+            run = run_sync(args.command, source, target, options, progress=bars)
+        data = run.report_data
+    elif args.command == "resume":
+        run = resume(args.run, progress=bars)
+        from .report import from_journal
+
+        data = from_journal(run)
+    elif args.command == "report":
+        from .models import SyncRun
+        from .report import from_journal
+
+        run = SyncRun.objects.filter(pk=args.run).first()
+        if run is None:
+            raise _Refused(_("There is no sync run {run}.").format(run=args.run), 2)
+        data = from_journal(run)
+        _emit(args, data)
+        return 0
+    else:
+        return _runs(args)
+    bars.close()
+    _emit(args, data)
+    return _status_code(data)
+
+
+def _runs(args) -> int:
+    from .models import SyncRun
+
+    runs = list(SyncRun.objects.all()[: max(1, args.limit)])
+    rows = [{"id": r.pk, "kind": r.kind, "status": r.status, "dry_run": r.dry_run, "source": r.source_spec,
+             "target": r.target_spec, "started_at": r.started_at.isoformat() if r.started_at else None,
+             "finished_at": r.finished_at.isoformat() if r.finished_at else None, "counts": r.counts} for r in runs]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    if not rows:
+        print(_("No sync runs yet."))
+    for row in rows:
+        flag = _(" (dry run)") if row["dry_run"] else ""
+        print(f"{row['id']:>6}  {row['kind']:<7} {row['status']:<12} {row['started_at'] or '':<26} "
+              f"{row['source']} → {row['target']}{flag}")
+    return 0
+
+
+def main(argv: list[str] | None = None, prog: str = "mooc-bridge sync") -> int:
+    """Run the ``sync`` command with ``argv``; return the exit code (see the module docstring)."""
+    from .specs import SpecError
+    parser = _parser(prog)
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except _Usage as usage:
+        return usage.code
+    bars = _Bars(sys.stderr.isatty() and not getattr(args, "json", False))
+    try:
+        _setup()
+        from .runner import SyncRefused
+
+        try:
+            return _run(args, bars)
+        except SyncRefused as refused:
+            print(f"{prog}: {refused.message}", file=sys.stderr)
+            return refused.exit_code
+    except (_Refused, SpecError) as error:
+        print(f"{prog}: {error.message}", file=sys.stderr)
+        return getattr(error, "code", 2) if isinstance(error, _Refused) else 2
+    except AdapterError as error:
+        where = ", ".join(f"{k}={v}" for k, v in error.where.items())
+        print(f"{prog}: {error.message}" + (f" ({where})" if where else ""), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: " + _("interrupted; run 'mooc-bridge sync runs' and resume the run."), file=sys.stderr)
+        return 1
+    except Exception as error:
+        if os.environ.get("MOOC_BRIDGE_DEBUG"):
+            raise
+        if isinstance(error, OSError) and error.filename:
+            print(f"{prog}: " + _("cannot read {name}: {error}").format(name=error.filename,
+                                                                       error=error.strerror or error), file=sys.stderr)
+            return 2
+        print(f"{prog}: " + _("internal error: {error}").format(error=f"{type(error).__name__}: {error}"),
+              file=sys.stderr)
+        return 1
+    finally:
+        bars.close()

@@ -1,0 +1,194 @@
+"""The journal: every database write of a run, in one place, each in its own short transaction.
+
+Only the runner's main thread calls these functions (worker threads do I/O only), so SQLite never sees two
+writers of ours at once. The order is the safety (docs/decisions/0012): an operation is committed as
+``started`` before its write leaves, and its result is committed after the target answered; the run's
+bookmark advances in the same transaction as the results it counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from adapters.base import ChangeResult
+
+from .models import Operation, ReviewItem, SyncRun
+from .plan import Plan, PlannedOp
+
+__all__ = ["STALE_AFTER", "claim_operations", "create_run", "finish_run", "is_alive", "live_runs",
+           "mark_started", "record_results", "save_plan", "state_counts", "supersede"]
+
+STALE_AFTER = timedelta(minutes=15)
+"""A run on another host that has not written a heartbeat for this long is taken as dead."""
+
+_CHUNK = 500
+
+
+def is_alive(run: SyncRun) -> bool:
+    """Whether a run marked ``running`` is really still running somewhere (fail-safe: unknown → alive)."""
+    if run.status != SyncRun.RUNNING:
+        return False
+    if run.host == socket.gethostname() and run.pid:
+        if run.pid == os.getpid():
+            return False
+        try:
+            os.kill(run.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    moment = run.heartbeat_at or run.started_at
+    return moment is not None and timezone.now() - moment < STALE_AFTER
+
+
+def live_runs(target_key: str, exclude: int | None = None) -> list[SyncRun]:
+    """Runs still writing to ``target_key`` (two runs must not write the same target at once)."""
+    runs = SyncRun.objects.filter(target_key=target_key, status=SyncRun.RUNNING, dry_run=False)
+    if exclude is not None:
+        runs = runs.exclude(pk=exclude)
+    return [run for run in runs if is_alive(run)]
+
+
+def create_run(kind: str, source_spec: str, target_spec: str, target_key: str, options: dict[str, Any],
+               dry_run: bool) -> SyncRun:
+    """A new run, ``running``, owned by this process."""
+    return SyncRun.objects.create(kind=kind, source_spec=source_spec, target_spec=target_spec, target_key=target_key,
+                                  options=options, dry_run=dry_run, status=SyncRun.RUNNING,
+                                  host=socket.gethostname(), pid=os.getpid(), heartbeat_at=timezone.now())
+
+
+def supersede(run: SyncRun) -> int:
+    """Close what earlier, dead runs on the same target left open: ``run`` planned afresh from the target's
+    current state, so their planned writes are stale. Returns how many operations were closed."""
+    older = [old.pk for old in SyncRun.objects.filter(
+        target_key=run.target_key, dry_run=False, status__in=[SyncRun.RUNNING, SyncRun.INTERRUPTED, SyncRun.FAILED],
+        pk__lt=run.pk) if not is_alive(old)]
+    if not older:
+        return 0
+    with transaction.atomic():
+        still_open = [*Operation.OPEN_STATES, Operation.FAILED]
+        closed = Operation.objects.filter(run_id__in=older, state__in=still_open).update(
+            state=Operation.SKIPPED, result={"superseded_by": run.pk}, updated_at=timezone.now())
+        SyncRun.objects.filter(pk__in=older, status=SyncRun.RUNNING).update(status=SyncRun.INTERRUPTED)
+    return closed
+
+
+def claim_operations(run: SyncRun) -> None:
+    """Take ``run`` over for this process (resume)."""
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.RUNNING, host=socket.gethostname(), pid=os.getpid(),
+                                             heartbeat_at=timezone.now(), finished_at=None)
+    run.refresh_from_db()
+
+
+def _row(run: SyncRun, op: PlannedOp) -> Operation:
+    return Operation(run=run, target=run.target_key, key=op.key, seq=op.seq, stream=op.stream, action=op.action,
+                     force=op.force, subject=op.subject[:255],
+                     payload=op.record.model_dump(mode="json", exclude_none=True),
+                     before=op.before.model_dump(mode="json", exclude_none=True) if op.before is not None else None,
+                     reason=op.reason, reason_params=op.params,
+                     state=Operation.SKIPPED if op.held else Operation.PLANNED)
+
+
+def save_plan(run: SyncRun, plan: Plan) -> dict[str, int]:
+    """Journal the plan's operations (held ones as ``skipped``) and review items; return key → operation id.
+
+    A key already journalled for this target by an earlier run is taken over by this run: a row left
+    ``started`` stays ``started`` (its write may have happened: the runner re-reads before writing), any
+    other becomes ``planned`` again (the target differs from what that run wrote, or it was held back).
+    """
+    ops = plan.ops + plan.held
+    for start in range(0, len(ops), _CHUNK):
+        chunk = ops[start:start + _CHUNK]
+        with transaction.atomic():
+            existing = {row.key: row for row in Operation.objects.select_for_update().filter(
+                target=run.target_key, key__in=[op.key for op in chunk])}
+            fresh, taken = [], []
+            for op in chunk:
+                row = _row(run, op)
+                old = existing.get(op.key)
+                if old is None:
+                    fresh.append(row)
+                    continue
+                row.pk, row.attempts = old.pk, old.attempts
+                if old.state == Operation.STARTED and not op.held:
+                    row.state = Operation.STARTED
+                row.result = {"previous_run": old.run_id, "previous_state": old.state}
+                taken.append(row)
+            Operation.objects.bulk_create(fresh)
+            if taken:
+                Operation.objects.bulk_update(taken, ["run", "seq", "stream", "action", "force", "subject", "payload",
+                                                      "before", "reason", "reason_params", "state", "result"])
+    ReviewItem.objects.bulk_create(
+        [ReviewItem(run=run, person=case.person.model_dump(mode="json", exclude_none=True), reason=case.reason,
+                    reason_params=case.params, records=case.records,
+                    candidates=[c.model_dump(mode="json", exclude_none=True) for c in case.candidates])
+         for case in plan.review], batch_size=_CHUNK)
+    ids: dict[str, int] = {}
+    for key, pk in Operation.objects.filter(run=run).values_list("key", "pk").iterator(chunk_size=2000):
+        ids[key] = pk
+    return ids
+
+
+def mark_started(run: SyncRun, ids: Sequence[int]) -> None:
+    """Commit ``ids`` as ``started`` (and count the attempt) before their write is sent."""
+    with transaction.atomic():
+        Operation.objects.filter(pk__in=list(ids)).update(state=Operation.STARTED, attempts=F("attempts") + 1,
+                                                          updated_at=timezone.now())
+        SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+
+
+def _state_of(result: ChangeResult) -> str:
+    return {"applied": Operation.DONE, "unchanged": Operation.DONE, "skipped": Operation.SKIPPED}.get(
+        result.status, Operation.FAILED)
+
+
+def record_results(run: SyncRun, results: Iterable[tuple[int, ChangeResult]], bookmark: dict[str, Any]) -> None:
+    """Commit the target's answers and, in the same transaction, the run's new bookmark.
+
+    Results with the same outcome are one ``UPDATE … WHERE id IN (…)`` (a batch is nearly always one).
+    """
+    now = timezone.now()
+    groups: dict[str, tuple[dict[str, Any], list[int]]] = {}
+    for pk, result in results:
+        state = _state_of(result)
+        values = {"state": state, "retriable": state == Operation.FAILED and result.retriable,
+                  "error": result.error if state == Operation.FAILED else None,
+                  "result": {"status": result.status, "message": result.message} if result.message
+                  else {"status": result.status}}
+        signature = json.dumps(values, sort_keys=True, default=str)
+        groups.setdefault(signature, (values, []))[1].append(pk)
+    with transaction.atomic():
+        for values, ids in groups.values():
+            for start in range(0, len(ids), _CHUNK):
+                Operation.objects.filter(pk__in=ids[start:start + _CHUNK]).update(updated_at=now, **values)
+        SyncRun.objects.filter(pk=run.pk).update(bookmark=bookmark, heartbeat_at=now)
+
+
+def state_counts(run: SyncRun) -> dict[str, int]:
+    """Operations of ``run`` by state."""
+    rows = Operation.objects.filter(run=run).values("state").annotate(n=Count("pk"))
+    return {row["state"]: row["n"] for row in rows}
+
+
+def finish_run(run: SyncRun, status: str, *, counts: dict[str, Any] | None = None,
+               report: dict[str, Any] | None = None, error: dict[str, Any] | None = None) -> SyncRun:
+    """Close ``run`` with ``status``; store its counts, report and error."""
+    run.status = status
+    run.finished_at = timezone.now()
+    fields = ["status", "finished_at"]
+    for name, value in (("counts", counts), ("report", report), ("error", error)):
+        if value is not None:
+            setattr(run, name, value)
+            fields.append(name)
+    run.save(update_fields=fields)
+    return run

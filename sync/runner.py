@@ -1,0 +1,320 @@
+"""The runner: read, match, plan, journal, apply in batches, report. Public API: :func:`run_sync`, :func:`resume`.
+
+Apply works through the plan in batches of the target's ``batch_size``, at most ``workers`` batches in flight
+on a thread pool (the adapter's HTTP layer does retries and rate limiting). The main thread alone talks to
+the journal: it commits a batch as ``started``, hands it to a worker, and commits the results when they come
+back. A run that stops (killed, Ctrl-C, a crash) is resumed with :func:`resume`: operations left ``started``
+(or failed for a reason worth retrying) are re-read with ``adapter.current()`` first and written only if the
+target does not have them yet.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from adapters.base import Adapter, Change, ChangeResult, ReadScope
+from adapters.errors import AdapterError
+from adapters.i18n import Translator
+from adapters.records import STREAMS, Person, Record
+
+from . import journal, report
+from .models import Operation, SyncRun
+from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied
+
+__all__ = ["Progress", "SyncOptions", "SyncRefused", "resume", "run_sync"]
+
+_ = Translator.for_package("sync").gettext
+
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: phase is "read", "plan", "verify" or "write"; called from the main thread."""
+
+
+class SyncRefused(Exception):
+    """The run was refused before anything was written: ``code`` for programs, ``message`` for people."""
+
+    def __init__(self, message: str, code: str = "refused", exit_code: int = 1):
+        super().__init__(message)
+        self.message, self.code, self.exit_code = message, code, exit_code
+
+
+@dataclass
+class SyncOptions:
+    """Everything a run needs besides its adapters; stored with the run (``as_json``) so it can be resumed.
+
+    ``target_key`` scopes the idempotency keys (default: the target spec, else the adapter's name);
+    ``identity_closed``: the target knows all the people it can grade (default: it reads ``persons``,
+    or the adapter's ``identity_closed`` attribute).
+    """
+
+    dry_run: bool = False
+    unenroll: bool = False
+    force: bool = False
+    match: tuple[str, ...] = ()
+    workers: int = 4
+    batch_size: int | None = None
+    source_spec: str = ""
+    target_spec: str = ""
+    target_key: str | None = None
+    source_course: str | None = None
+    target_course: str | None = None
+    course_map: dict[str, str] = field(default_factory=dict)
+    item_map: dict[str, str] = field(default_factory=dict)
+    identity_closed: bool | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        data = asdict(self)
+        data["match"] = list(self.match)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SyncOptions:
+        """Back from :meth:`as_json` (unknown keys ignored)."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["match"] = tuple(known.get("match") or ())
+        return cls(**known)
+
+
+def _noop(_phase: str, _done: int, _total: int) -> None:
+    return None
+
+
+def _read(adapter: Adapter, stream: str, scope: ReadScope, progress: Progress, counted: list[int]) -> list[Record]:
+    records = []
+    for record in adapter.read(stream, scope):
+        records.append(record)
+        counted[0] += 1
+        if counted[0] % 1000 == 0:
+            progress("read", counted[0], 0)
+    return records
+
+
+def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
+              progress: Progress = _noop) -> Plan:
+    """Read both sides and build the plan (nothing is written anywhere). Raises ``AdapterError``/``SyncRefused``."""
+    if kind not in KINDS:
+        raise SyncRefused(_("Unknown sync kind {kind!r}: use roster or grades.").format(kind=kind), "usage", 2)
+    stream = KINDS[kind]
+    if stream not in source.reads:
+        raise SyncRefused(_("{adapter} cannot provide {stream}.").format(adapter=source.name, stream=stream),
+                          "source_cannot_read", 2)
+    if stream not in target.writes:
+        raise SyncRefused(_("{adapter} cannot receive {stream}.").format(adapter=target.name, stream=stream),
+                          "target_cannot_write", 2)
+    source.check_connection()
+    target.check_connection()
+    counted = [0]
+    records = _read(source, stream, ReadScope(course_id=options.source_course), progress, counted)
+    source_courses = sorted({r.course_id for r in records if r.course_id}, key=str)
+    if options.target_course and len(source_courses) > 1 and not options.course_map:
+        raise SyncRefused(_("The source has {count} courses ({courses}) but the target names one course; "
+                            "say which goes where with a course map.").format(
+                                count=len(source_courses), courses=", ".join(source_courses[:5])), "many_courses")
+    if options.target_course:
+        courses = [options.target_course]
+    else:
+        courses = sorted({options.course_map.get(c, c) for c in source_courses})
+    current: list[Record] = []
+    people: list[Person] = []
+    for course in courses:
+        scope = ReadScope(course_id=course)
+        if stream in target.reads:
+            current.extend(_read(target, stream, scope, progress, counted))
+        if "persons" in target.reads:
+            people.extend(_read(target, "persons", scope, progress, counted))
+    closed = options.identity_closed
+    if closed is None:
+        closed = bool(getattr(target, "identity_closed", "persons" in target.reads))
+    plan_options = PlanOptions(target_key=target_key(target, options), unenroll=options.unenroll,
+                               force=options.force, match=tuple(options.match), closed_target=closed,
+                               target_course=options.target_course, course_map=options.course_map,
+                               item_map=options.item_map)
+    progress("plan", 0, len(records))
+    plan = build_plan(kind, records, current, plan_options, people)
+    progress("plan", len(records), len(records))
+    return plan
+
+
+def target_key(target: Adapter, options: SyncOptions) -> str:
+    """The scope of idempotency keys for this target."""
+    return (options.target_key or options.target_spec or target.name)[:255]
+
+
+def run_sync(kind: str, source: Adapter, target: Adapter, options: SyncOptions | dict | None = None, *,
+             progress: Progress | None = None) -> SyncRun:
+    """Run one sync and return its journalled :class:`~sync.models.SyncRun` (``run.report_data`` holds the report).
+
+    A dry run reads both sides and records one ``SyncRun`` (``dry_run=True``) with the report; it writes
+    no operations and nothing to the target. Raises :class:`SyncRefused` when the run cannot start
+    (another live run writes the same target, bad options) and ``AdapterError`` when reading fails; a
+    ``KeyboardInterrupt``/``SystemExit`` during apply marks the run ``interrupted`` and is re-raised.
+    """
+    if isinstance(options, dict) or options is None:
+        options = SyncOptions(**(options or {}))
+    progress = progress or _noop
+    key = target_key(target, options)
+    if not options.dry_run and journal.live_runs(key):
+        raise SyncRefused(_("Another sync is still writing to this target; wait for it or resume it."), "busy")
+    plan = make_plan(kind, source, target, options, progress)
+    run = journal.create_run(kind, options.source_spec or source.name, options.target_spec or target.name, key,
+                             options.as_json(), options.dry_run)
+    plan_part = report.plan_part(plan)
+    if options.dry_run:
+        run = journal.finish_run(run, SyncRun.DONE, counts=plan.counts(), report=plan_part)
+        run.report_data = report.from_plan(run, plan)
+        return run
+    ids = journal.save_plan(run, plan)
+    journal.supersede(run)
+    run.report = plan_part
+    run.save(update_fields=["report"])
+    work = [(ids[op.key], op.change(), False) for op in plan.ops]
+    started = set(Operation.objects.filter(run=run, state=Operation.STARTED).values_list("pk", flat=True))
+    work = [(pk, change, pk in started) for pk, change, _verify in work]
+    return _apply_and_finish(run, target, work, options, progress)
+
+
+def resume(run_id: int, target: Adapter | None = None, *, progress: Progress | None = None) -> SyncRun:
+    """Finish run ``run_id``: write what is ``planned``; re-read what is ``started`` or failed-retriable first.
+
+    ``target`` defaults to the adapter the run's target spec names (credentials from the environment).
+    A run already done is returned as it is. Raises :class:`SyncRefused` for an unknown run, a dry run,
+    or a run that is still alive.
+    """
+    progress = progress or _noop
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise SyncRefused(_("There is no sync run {run}.").format(run=run_id), "no_such_run", 2)
+    if run.dry_run:
+        raise SyncRefused(_("Run {run} was a dry run: there is nothing to resume.").format(run=run_id), "dry_run")
+    if journal.is_alive(run):
+        raise SyncRefused(_("Run {run} is still running (process {pid} on {host}).").format(
+            run=run_id, pid=run.pid, host=run.host), "busy")
+    if journal.live_runs(run.target_key, exclude=run.pk):
+        raise SyncRefused(_("Another sync is still writing to this target; wait for it or resume it."), "busy")
+    options = SyncOptions.from_json(run.options)
+    if target is None:
+        from .specs import open_spec
+
+        target = open_spec(run.target_spec)
+    journal.claim_operations(run)
+    rows = Operation.objects.filter(run=run).filter(state__in=[Operation.PLANNED, Operation.STARTED, Operation.FAILED])
+    work = []
+    for row in rows.order_by("seq").iterator(chunk_size=2000):
+        if row.state == Operation.FAILED and not row.retriable:
+            continue
+        record = STREAMS[row.stream].model_validate(row.payload)
+        change = Change(key=row.key, stream=row.stream, action=row.action, record=record, force=row.force)
+        work.append((row.pk, change, row.state != Operation.PLANNED))
+    return _apply_and_finish(run, target, work, options, progress)
+
+
+def _apply_and_finish(run: SyncRun, target: Adapter, work: list[tuple[int, Change, bool]], options: SyncOptions,
+                      progress: Progress) -> SyncRun:
+    try:
+        _apply(run, target, work, options, progress)
+    except BaseException as error:
+        journal.finish_run(run, SyncRun.INTERRUPTED, counts={**run.counts, "states": journal.state_counts(run)},
+                           error={"code": "interrupted", "message": f"{type(error).__name__}: {error}"[:500]})
+        raise
+    states = journal.state_counts(run)
+    status = SyncRun.FAILED if states.get(Operation.FAILED) else SyncRun.DONE
+    counts = {**(run.report.get("counts") or {}), "states": states}
+    run = journal.finish_run(run, status, counts=counts)
+    run.report_data = report.from_journal(run)
+    return run
+
+
+def _verify(target: Adapter, change: Change) -> ChangeResult | None:
+    """Re-read one change: ``unchanged`` if the target has it already, ``None`` to write it, or failed."""
+    try:
+        current = target.current(change)
+    except NotImplementedError:
+        return ChangeResult(key=change.key, status="failed", retriable=False,
+                            message=_("The target cannot re-read this record, so it was not written a second "
+                                      "time; check it by hand."),
+                            error={"code": "cannot_verify", "message": "current() is not implemented"})
+    except AdapterError as error:
+        return ChangeResult(key=change.key, status="failed", message=error.message, error=error.to_dict(),
+                            retriable=error.retriable)
+    if satisfied(change, current):
+        return ChangeResult(key=change.key, status="unchanged", message=_("already in the target (re-read)"))
+    return None
+
+
+def _write(target: Adapter, stream: str, changes: Sequence[Change]) -> list[ChangeResult]:
+    """One batch; any error becomes a failed result per change (a crash of the process is not caught)."""
+    try:
+        results = list(target.write(stream, changes))
+    except AdapterError as error:
+        return [ChangeResult(key=c.key, status="failed", message=error.message, error=error.to_dict(),
+                             retriable=error.retriable) for c in changes]
+    except Exception as error:  # a bug in an adapter: we cannot know what was written, so re-read on resume
+        message = _("unexpected error in the target adapter: {error}").format(error=f"{type(error).__name__}: {error}")
+        return [ChangeResult(key=c.key, status="failed", message=message[:500],
+                             error={"code": "unexpected", "message": message[:500]}, retriable=True)
+                for c in changes]
+    by_key = {r.key: r for r in results}
+    missing = _("the target gave no result for this change")
+    return [by_key.get(c.key) or ChangeResult(key=c.key, status="failed", message=missing, retriable=True,
+                                             error={"code": "no_result", "message": missing}) for c in changes]
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _apply(run: SyncRun, target: Adapter, work: list[tuple[int, Change, bool]], options: SyncOptions,
+           progress: Progress) -> None:
+    size = max(1, options.batch_size or target.batch_size)
+    workers = max(1, options.workers)
+    total = len(work)
+    done = 0
+    to_write: list[tuple[int, Change]] = [(pk, change) for pk, change, verify in work if not verify]
+    to_verify = [(pk, change) for pk, change, verify in work if verify]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sync") as pool:
+        for chunk in _chunks(to_verify, size):
+            answers = list(pool.map(lambda item: _verify(target, item[1]), chunk))
+            settled = [(pk, answer) for (pk, _change), answer in zip(chunk, answers, strict=True) if answer]
+            journal.record_results(run, settled, run.bookmark)
+            to_write.extend(item for item, answer in zip(chunk, answers, strict=True) if answer is None)
+            done += len(settled)
+            progress("verify", done, total)
+        to_write.sort(key=lambda item: item[0])
+        batches = deque(enumerate(_chunks(to_write, size)))
+        inflight: dict[Future, tuple[int, list[tuple[int, Change]]]] = {}
+        finished: set[int] = set()
+        bookmark = dict(run.bookmark or {})
+        try:
+            while batches or inflight:
+                while batches and len(inflight) < workers:
+                    number, batch = batches.popleft()
+                    journal.mark_started(run, [pk for pk, _change in batch])
+                    future = pool.submit(_write, target, batch[0][1].stream, [change for _pk, change in batch])
+                    inflight[future] = (number, batch)
+                completed, _pending = wait(inflight, return_when=FIRST_COMPLETED)
+                for future in completed:
+                    number, batch = inflight.pop(future)
+                    results = future.result()
+                    finished.add(number)
+                    while bookmark.get("batches_committed", 0) in finished:
+                        bookmark["batches_committed"] = bookmark.get("batches_committed", 0) + 1
+                    journal.record_results(run, [(pk, r) for (pk, _c), r in zip(batch, results, strict=True)],
+                                           dict(bookmark))
+                    done += len(batch)
+                    progress("write", done, total)
+        except BaseException:
+            batches.clear()
+            for future, (_number, batch) in inflight.items():  # commit what other workers finished
+                try:
+                    results = future.result()
+                except BaseException:  # noqa: S112 - those stay "started" and are re-read on resume
+                    continue
+                journal.record_results(run, [(pk, r) for (pk, _c), r in zip(batch, results, strict=True)],
+                                       dict(bookmark))
+            raise
+        run.bookmark = bookmark

@@ -1,0 +1,132 @@
+"""SPEC strings: where a sync reads from or writes to, as ``scheme:location?option=value&…``.
+
+Examples::
+
+    xlsx:grades.xlsx?profile=icourse163            a MOOC grade export
+    csv:roster.csv?encoding=gbk                     a roster from the academic system
+    xlsx:out/jw-draft.xlsx?profile=zhengfang        the 正方 教务 import draft (written, for a person to submit)
+    openedx:https://lms.example.edu?course=course-v1:Org+C101+2025_T1
+
+The scheme picks the adapter; the location is a path or a URL; options follow the first ``?`` and are
+``&``-separated ``name=value`` pairs, percent-decoded (``+`` stays ``+``, so course keys need no escaping).
+A bare path ending in ``.xlsx`` or ``.csv`` needs no scheme. Secrets never go in a SPEC: adapters read
+credentials from the environment; options whose name looks secret are refused, so the journal never
+stores one. Adapters are found in :data:`SCHEMES` (module, class) and built with ``from_spec(location,
+options)``; ``oneroster`` is reserved for the OneRoster adapter.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from adapters.base import Adapter
+from adapters.i18n import Translator
+
+__all__ = ["SCHEMES", "Spec", "SpecError", "open_spec", "parse_spec"]
+
+_ = Translator.for_package("sync").gettext
+
+SCHEMES: dict[str, tuple[str, str | None]] = {
+    "openedx": ("adapters.openedx", None),
+    "xlsx": ("adapters.spreadsheet", None),
+    "csv": ("adapters.spreadsheet", None),
+    "oneroster": ("adapters.oneroster", None),
+}
+"""scheme → (module, class name); a class name of ``None`` means the module's adapter whose ``name`` is the
+scheme, else the one adapter class in it that has ``from_spec``."""
+
+_SECRET = re.compile(r"secret|passw|token|api_?key|credential", re.IGNORECASE)
+
+
+class SpecError(ValueError):
+    """A SPEC that cannot be understood or opened; ``message`` says why in a sentence."""
+
+    def __init__(self, message: str, code: str = "bad_spec"):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed SPEC."""
+
+    scheme: str
+    location: str
+    options: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        query = "&".join(f"{k}={v}" for k, v in self.options.items())
+        return f"{self.scheme}:{self.location}" + (f"?{query}" if query else "")
+
+
+def parse_spec(text: str) -> Spec:
+    """Parse ``text`` (see the module docstring); raise :class:`SpecError` for a bad one."""
+    text = (text or "").strip()
+    if not text:
+        raise SpecError(_("The SPEC is empty."))
+    scheme, rest = None, text
+    head, sep, tail = text.partition(":")
+    if sep and head.lower() in SCHEMES:
+        scheme, rest = head.lower(), tail
+    elif sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", head) and len(head) > 1 and not tail.startswith("//"):
+        raise SpecError(_("Unknown SPEC scheme {scheme!r}; use one of: {schemes}.").format(
+            scheme=head, schemes=", ".join(sorted(SCHEMES))), "unknown_scheme")
+    location, _sep, query = rest.partition("?")
+    if scheme is None:
+        suffix = Path(location).suffix.lower().lstrip(".")
+        if suffix in ("xlsx", "csv"):
+            scheme = suffix
+        elif location.startswith(("http://", "https://")):
+            raise SpecError(_("Say which system {location} is, e.g. openedx:{location}.").format(location=location),
+                            "no_scheme")
+        else:
+            raise SpecError(_("Cannot tell what {text!r} is: start it with a scheme ({schemes}).").format(
+                text=text, schemes=", ".join(sorted(SCHEMES))), "no_scheme")
+    if not location:
+        raise SpecError(_("The SPEC {text!r} has no location.").format(text=text))
+    options: dict[str, str] = {}
+    for pair in filter(None, query.split("&")):
+        name, has_value, value = pair.partition("=")
+        name = unquote(name).strip()
+        if not name or not has_value:
+            raise SpecError(_("Option {pair!r} in the SPEC must be written name=value.").format(pair=pair))
+        if _SECRET.search(name):
+            raise SpecError(_("Do not put secrets such as {name!r} in a SPEC; set them in the environment.").format(
+                name=name), "secret_in_spec")
+        options[name] = unquote(value)
+    return Spec(scheme, unquote(location), options)
+
+
+def _adapter_class(scheme: str) -> type[Adapter]:
+    module_name, class_name = SCHEMES[scheme]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise SpecError(_("The {scheme} adapter is not available here ({error}).").format(
+            scheme=scheme, error=error), "adapter_missing") from None
+    if class_name:
+        return getattr(module, class_name)
+    found = [obj for obj in vars(module).values()
+             if isinstance(obj, type) and issubclass(obj, Adapter) and hasattr(obj, "from_spec")
+             and obj.__module__.startswith(module_name)]
+    named = [cls for cls in found if getattr(cls, "name", None) == scheme]
+    if named or len(found) == 1:
+        return (named or found)[0]
+    raise SpecError(_("The {scheme} adapter is not available here ({error}).").format(
+        scheme=scheme, error="no adapter class"), "adapter_missing")
+
+
+def open_spec(text: str | Spec, **extra: Any) -> Adapter:
+    """Build the adapter a SPEC names: ``cls.from_spec(location, options)``. Raises :class:`SpecError`."""
+    spec = text if isinstance(text, Spec) else parse_spec(text)
+    cls = _adapter_class(spec.scheme)
+    options: dict[str, Any] = dict(spec.options)
+    if spec.scheme in ("xlsx", "csv") and Path(spec.location).suffix.lower() != "." + spec.scheme:
+        options.setdefault("format", spec.scheme)
+    options.update(extra)
+    return cls.from_spec(spec.location, options)
