@@ -27,6 +27,18 @@ def _missing(what: str) -> None:
     pytest.skip(what)
 
 
+@pytest.fixture(autouse=True)
+def _no_language_leaks():
+    """A test that activates a language in this thread must not change the language of the next one."""
+    yield
+    try:
+        from django.utils import translation
+
+        translation.deactivate()
+    except Exception:  # noqa: BLE001, S110 - Django not configured in this process
+        pass
+
+
 @pytest.fixture(scope="session")
 def shared_fixtures() -> Path:
     """The folder of real packages in ../shared/fixtures, read in place."""

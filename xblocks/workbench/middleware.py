@@ -12,9 +12,9 @@ def query_language(get_response):
             language = translation.get_supported_language_variant(request.GET.get("lang") or "")
         except LookupError:
             return get_response(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        response = get_response(request)
+        with translation.override(language):  # for this request only, not for the thread afterwards
+            request.LANGUAGE_CODE = translation.get_language()
+            response = get_response(request)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
         return response
 
