@@ -1,0 +1,210 @@
+"""OneRoster objects ↔ records, for the REST client and the CSV bundles alike.
+
+- users → :class:`~adapters.records.Person`: ``external_ids["oneroster"]`` = sourcedId; the 学号 comes from
+  ``identifier`` (default), from the ``userIds`` entry of a given type (``userid:<type>``), from ``username``,
+  or nowhere (``none``), as configured by :class:`Identity`.
+- classes → Course (``course_id`` = the class sourcedId, ``class_id`` = classCode).
+- enrollments → Enrollment: roles student → student, teacher → teacher, aide/proctor → ta,
+  administrator → staff; ``tobedeleted`` → ``status="inactive"``.
+- lineItems → LineItem (``max_score`` = resultValueMax); results → Score (points out of the line item's
+  maximum when known).
+
+scoreStatus ↔ Score.status: fully graded ↔ graded; submitted / partially graded → pending (written as
+submitted); exempt ↔ exempt; not submitted ↔ absent. Our own status and the source grade's exact timestamp
+travel in the result's ``metadata`` (``mooc-bridge.status``, ``mooc-bridge.timestamp``) so a round trip
+keeps them; ``scoreDate`` (a date, per the specification) is the source grade's date.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.errors import DataError
+from adapters.i18n import Translator
+from adapters.records import Course, Enrollment, LineItem, Person, Score
+
+from .models import OrClass, OrEnrollment, OrLineItem, OrResult, OrUser
+
+__all__ = ["ENROLLMENT_ROLE", "META_STATUS", "META_TIMESTAMP", "RESULT_NAMESPACE", "Identity", "course_record",
+           "enrollment_record", "line_item_record", "person_record", "result_id", "score_record",
+           "score_status_for", "status_from"]
+
+_ = Translator.for_package("adapters").gettext
+
+SYSTEM = "oneroster"
+META_STATUS = "mooc-bridge.status"
+META_TIMESTAMP = "mooc-bridge.timestamp"
+RESULT_NAMESPACE = uuid.UUID("4c6f9a36-0b7e-5d1a-9a55-6f6e65726f73")
+"""uuid5 namespace of the result sourcedIds we create: uuid5(ns, "<lineItem>/<student>")."""
+
+ENROLLMENT_ROLE = {"student": "student", "teacher": "teacher", "aide": "ta", "proctor": "ta",
+                   "administrator": "staff"}
+_ROLE_BACK = {"student": "student", "teacher": "teacher", "ta": "aide", "staff": "administrator"}
+
+_TO_STATUS = {"fully graded": "graded", "submitted": "pending", "partially graded": "pending", "exempt": "exempt",
+              "not submitted": "absent"}
+_FROM_STATUS = {"graded": "fully graded", "pending": "submitted", "exempt": "exempt", "absent": "not submitted",
+                "incomplete": "not submitted", "deferred": "not submitted", "cheating": "fully graded"}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Where a user's 学号 comes from: ``identifier``, ``username``, ``userid:<type>`` or ``none``."""
+
+    student_number: str = "identifier"
+
+    def __post_init__(self) -> None:
+        ok = self.student_number in ("identifier", "username", "none") or (
+            self.student_number.startswith("userid:") and len(self.student_number) > len("userid:"))
+        if not ok:
+            raise DataError(_("student_number must be identifier, username, userid:<type> or none, not {v!r}.")
+                            .format(v=self.student_number), code="bad_spec", where={"option": "student_number"})
+
+    def number_of(self, user: OrUser) -> str | None:
+        """The 学号 of ``user`` by this rule (``None`` when it has none)."""
+        source = self.student_number
+        if source == "identifier":
+            return user.identifier
+        if source == "username":
+            return user.username
+        if source.startswith("userid:"):
+            wanted = source.split(":", 1)[1].casefold()
+            for entry in user.userIds:
+                if (entry.type or "").casefold() == wanted and entry.identifier:
+                    return entry.identifier
+        return None
+
+
+def full_name(given: str | None, family: str | None) -> str | None:
+    """张三 for Chinese names (family name first, no space); "Given Family" otherwise."""
+    given, family = (given or "").strip(), (family or "").strip()
+    if not given or not family:
+        return (family or given) or None
+    if _CJK.search(given) and _CJK.search(family):
+        return family + given
+    return f"{given} {family}"
+
+
+def person_record(user: OrUser, identity: Identity) -> Person:
+    """A :class:`Person` from a OneRoster user."""
+    email = (user.email or "").strip() or None
+    if email and email.count("@") != 1:
+        email = None  # a malformed address is not an identity key; keep the rest of the person
+    return Person(source=SYSTEM, student_number=identity.number_of(user), external_ids={SYSTEM: user.sourcedId},
+                  username=user.username, email=email, phone=user.phone or user.sms,
+                  name=full_name(user.givenName, user.familyName))
+
+
+def stub_person(sourced_id: str) -> Person:
+    """The person behind a reference we could not resolve: only the OneRoster id is known."""
+    return Person(source=SYSTEM, external_ids={SYSTEM: sourced_id})
+
+
+def course_record(klass: OrClass) -> Course:
+    """A :class:`Course` from a OneRoster class."""
+    ids = {SYSTEM: klass.sourcedId}
+    if klass.course is not None:
+        ids["oneroster_course"] = klass.course.sourcedId
+    term = klass.terms[0].sourcedId if klass.terms else None
+    return Course(source=SYSTEM, course_id=klass.sourcedId, title=klass.title, class_id=klass.classCode,
+                  term=term, external_ids=ids)
+
+
+def status_from(deleted: bool) -> str:
+    """``inactive`` for objects marked ``tobedeleted``."""
+    return "inactive" if deleted else "active"
+
+
+def enrollment_record(enrollment: OrEnrollment, person: Person) -> Enrollment | None:
+    """An :class:`Enrollment`, or ``None`` for a role we do not sync (guardian, ``ext:`` roles)."""
+    role = ENROLLMENT_ROLE.get(enrollment.role.strip())
+    if role is None:
+        return None
+    return Enrollment(source=SYSTEM, person=person, course_id=enrollment.class_.sourcedId, role=role,
+                      status=status_from(enrollment.deleted), updated_at=enrollment.dateLastModified)
+
+
+def enrollment_role(role: str) -> str:
+    """The OneRoster enrollment role for a record role."""
+    return _ROLE_BACK.get(role, "student")
+
+
+def line_item_record(item: OrLineItem, course_id: str | None = None) -> LineItem:
+    """A :class:`LineItem` (``course_id`` from the item's class, or given)."""
+    maximum = item.resultValueMax if item.resultValueMax and item.resultValueMax > 0 else None
+    course = item.class_.sourcedId if item.class_ is not None else course_id
+    return LineItem(source=SYSTEM, course_id=course, line_item_id=item.sourcedId, title=item.title,
+                    max_score=maximum, updated_at=item.dateLastModified)
+
+
+def score_record(result: OrResult, person: Person, course_id: str | None, max_score: float | None) -> Score:
+    """A :class:`Score` from a result; points out of ``max_score`` when the line item says it."""
+    meta = result.metadata or {}
+    status = _TO_STATUS.get(result.scoreStatus.strip(), "pending")
+    ours = meta.get(META_STATUS)
+    if isinstance(ours, str) and _FROM_STATUS.get(ours) == result.scoreStatus.strip():
+        status = ours
+    stamp = _parse_stamp(meta.get(META_TIMESTAMP)) or _parse_date(result.scoreDate) or result.dateLastModified
+    scale = "points" if max_score else "percent"
+    return Score(source=SYSTEM, person=person, course_id=course_id, line_item_id=result.lineItem.sourcedId,
+                 value=result.score, text=result.textScore, max_score=max_score, scale=scale, status=status,
+                 timestamp=stamp, comment=result.comment)
+
+
+def score_status_for(score: Score) -> str:
+    """The ``scoreStatus`` to write for ``score``."""
+    return _FROM_STATUS.get(score.status, "fully graded")
+
+
+def points_for(score: Score, result_max: float | None) -> float | None:
+    """``score.value`` on the line item's scale (``resultValueMax``), or ``None`` for a text grade."""
+    if score.value is None:
+        return None
+    if score.scale == "points":
+        if score.max_score and result_max and abs(score.max_score - result_max) > 1e-9:
+            return round(score.value / score.max_score * result_max, 6)
+        return score.value
+    fraction = score.fraction()
+    if fraction is not None and result_max:
+        return round(fraction * result_max, 6)
+    return score.value
+
+
+def result_id(line_item: str, student: str) -> str:
+    """The deterministic sourcedId of the result we create for (line item, student)."""
+    return str(uuid.uuid5(RESULT_NAMESPACE, f"{line_item}/{student}"))
+
+
+def stamp_of(score: Score) -> datetime:
+    """The source grade's timestamp (UTC); a score without one counts as the epoch (always stale)."""
+    stamp = score.timestamp or datetime(1970, 1, 1, tzinfo=UTC)
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _parse_stamp(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value[:10]).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def parse_stamp(value: Any) -> datetime | None:
+    """An ISO date-time (``Z`` allowed) or ``None`` when missing or unreadable."""
+    return _parse_stamp(value)

@@ -1,0 +1,132 @@
+"""Settings of the OneRoster REST adapter, and how a SPEC string becomes them.
+
+``oneroster:https://sis.example.edu/ims/oneroster/v1p1?version=1.1`` or
+``oneroster:https://sis.example.edu?version=1.2&token_url=https://sis.example.edu/oauth/token``.
+The location is the provider's server URL, optionally with a service root (``/ims/oneroster/v1p1``,
+``/ims/oneroster/rostering/v1p2`` or ``…/gradebook/v1p2``); the version comes from that root, else from
+``version`` (default 1.2). Credentials come from the environment (``MOOC_BRIDGE_ONEROSTER_CLIENT_ID``,
+``MOOC_BRIDGE_ONEROSTER_CLIENT_SECRET``), never from the SPEC.
+
+Options: ``version``, ``token_url`` (default ``<server>/oauth/token``), ``scopes`` (short names or URIs,
+space- or comma-separated; default: what reading and writing need), ``basic_auth`` (send the client
+credentials as HTTP Basic, default true), ``page_size`` (``limit``, default 500), ``rate`` (requests/s, 0 =
+unlimited), ``timeout``, ``student_number`` (identifier | username | userid:<type> | none), ``full`` (always
+pull everything: for providers that hard-delete), ``delta_margin`` (seconds taken off the new bookmark,
+default 300), ``bulk`` (1.2: create results with one POST per line item, default true), ``category`` and
+``school`` (sourcedIds used when we create line items), ``verify`` (TLS).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from adapters.errors import FatalError
+from adapters.i18n import Translator
+
+from .spec import BASE_PATHS, SCOPES, scope_uri
+
+__all__ = ["ENV_CLIENT_ID", "ENV_CLIENT_SECRET", "OneRosterSettings"]
+
+_ = Translator.for_package("adapters").gettext
+
+ENV_CLIENT_ID = "MOOC_BRIDGE_ONEROSTER_CLIENT_ID"
+ENV_CLIENT_SECRET = "MOOC_BRIDGE_ONEROSTER_CLIENT_SECRET"  # noqa: S105 - the variable's name
+
+_ROOT = re.compile(r"/ims/oneroster/(?:(?:rostering|gradebook|resources)/)?(v1p[12])/?$")
+
+
+class OneRosterSettings(BaseModel):
+    """Everything the REST adapter needs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    server: str = Field(description="the provider's server URL, without the /ims/oneroster/… root")
+    version: Literal["1.1", "1.2"] = "1.2"
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: tuple[str, ...] = ()
+    basic_auth: bool = True
+    page_size: int = Field(default=500, ge=1, le=10_000)
+    rate: float = Field(default=0.0, ge=0)
+    timeout: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    student_number: str = "identifier"
+    full: bool = False
+    delta_margin: float = Field(default=300.0, ge=0)
+    bulk: bool = True
+    category: str | None = None
+    school: str | None = None
+    verify: bool | str = True
+
+    @field_validator("server", "token_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _scopes(cls, value):
+        if isinstance(value, str):
+            return tuple(s for s in re.split(r"[\s,]+", value) if s)
+        return value
+
+    @field_validator("verify", "basic_auth", "full", "bulk", mode="before")
+    @classmethod
+    def _bool(cls, value):
+        if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
+            return value.lower() in ("true", "yes", "1")
+        return value
+
+    def base(self, service: str) -> str:
+        """The URL of ``service`` (``rostering`` or ``gradebook``) for this version."""
+        return self.server + BASE_PATHS[self.version][service]
+
+    @property
+    def token_endpoint(self) -> str:
+        """Where tokens are fetched: ``token_url``, else ``<server>/oauth/token``."""
+        return self.token_url or self.server + "/oauth/token"
+
+    def scope_uris(self) -> list[str]:
+        """The scopes to ask for, as URIs."""
+        short = self.scopes or (*SCOPES[self.version]["read"], *SCOPES[self.version]["write"])
+        return [scope_uri(self.version, s) for s in short]
+
+    @classmethod
+    def from_spec(cls, location: str, options: dict[str, str] | None = None,
+                  env: dict[str, str] | None = None) -> OneRosterSettings:
+        """Build settings from a SPEC's location and options; raise ``FatalError`` (``bad_spec``) if invalid."""
+        options = dict(options or {})
+        env = os.environ if env is None else env
+        location = (location or "").strip().rstrip("/")
+        values: dict[str, object] = {}
+        match = _ROOT.search(urlsplit(location).path)
+        if match:
+            values["version"] = "1.1" if match.group(1) == "v1p1" else "1.2"
+            location = location[: len(location) - len(match.group(0))] if location.endswith(match.group(0)) \
+                else location[: location.rfind("/ims/oneroster/")]
+            if "version" in options and options["version"] != values["version"]:
+                raise FatalError(_("The SPEC says version {given} but its path is a OneRoster {found} root.").format(
+                    given=options["version"], found=values["version"]), code="bad_spec", where={"option": "version"})
+        values["server"] = location
+        values.update(options)
+        values.setdefault("client_id", env.get(ENV_CLIENT_ID) or None)
+        values.setdefault("client_secret", env.get(ENV_CLIENT_SECRET) or None)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first.get("loc", ())) or "?"
+            raise FatalError(_("The OneRoster setting {field} is not valid: {problem}").format(
+                field=field, problem=first.get("msg", "")), code="bad_spec", where={"option": field}) from None
