@@ -1,0 +1,318 @@
+"""The fake LMS's grades (grades API v1, gradebook, bulk-update, subsection overrides) and program endpoints.
+
+Shapes and rules from openedx-platform ``lms/djangoapps/grades/rest_api/v1`` and
+``lms/djangoapps/program_enrollments/rest_api/v1``: bulk-update answers 202 when every item succeeded and 422
+otherwise, with a per-item ``{user_id, usage_id, success, reason}``; program writes take at most 25 items and
+answer 200 / 207 / 422 with a map of student_key to status.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .openedx_state import (
+    MAX_PROGRAM_WRITE,
+    PROGRAM_COURSE_OK,
+    PROGRAM_OK,
+    LmsState,
+    ProgramCourseEnrollment,
+    short_label,
+)
+from .openedx_views import Request, Response, error, paginate
+
+# ---- grades API v1 -------------------------------------------------------------------------------------------
+
+def course_grades(state: LmsState, req: Request) -> Response:
+    course_id = req.params.get("course_id") or req.arg("course_id")
+    username = req.arg("username")
+    with state.lock:
+        course = state.courses.get(course_id or "")
+        if course is None:
+            return error(404, f"Requested grade for unknown course {course_id}", error_code="course_does_not_exist")
+        now = time.monotonic()
+        if username:
+            user = state.users.get(username)
+            if user is None or (username, course_id) not in state.enrollments:
+                return error(404, "The user matching the requested username is not enrolled in this course",
+                              error_code="user_not_enrolled")
+            return Response(200, [state._course_grade(user, course, now)])
+        rows = [(r.id, state.users[r.username]) for r in state.enrollments.values()
+                if r.course_id == course_id and r.is_active]
+        page = paginate(req, rows, default_size=50)
+        if page.status == 200:
+            page.body["results"] = [state._course_grade(user, course, now) for user in page.body["results"]]
+    return page
+
+
+def _gradebook_course(state: LmsState, course_id: str) -> Any:
+    course = state.courses.get(course_id)
+    if course is None:
+        return error(404, f"Requested grade for unknown course {course_id}", error_code="course_does_not_exist")
+    if not course.writable_gradebook:
+        return error(403, "The writable gradebook feature is not enabled for this course.",
+                      error_code="feature_not_enabled")
+    return course
+
+
+def gradebook(state: LmsState, req: Request) -> Response:
+    with state.lock:
+        course = _gradebook_course(state, req.params["course_id"])
+        if isinstance(course, Response):
+            return course
+        now = time.monotonic()
+        username = req.arg("username")
+        if username:
+            user = state.users.get(username)
+            if user is None:
+                return error(404, "The user matching the requested username does not exist.",
+                              error_code="user_does_not_exist")
+            if (username, course.course_id) not in state.enrollments:
+                return error(404, "The user matching the requested username is not enrolled in this course",
+                              error_code="user_not_enrolled")
+            return Response(200, state.gradebook_entry(user, course, now))
+        active = [r for r in state.enrollments.values() if r.course_id == course.course_id and r.is_active]
+        contains = (req.arg("user_contains") or "").lower()
+        mode = req.arg("enrollment_mode")
+        rows = []
+        keys = state.external_keys(course.course_id)
+        for r in active:
+            user = state.users[r.username]
+            key = keys.get(r.username, "")
+            if contains and not any(contains in s.lower() for s in (user.username, user.email, key)):
+                continue
+            if mode and r.mode != mode:
+                continue
+            rows.append((r.id, user))
+        page = paginate(req, rows, default_size=50, max_size=10_000, total_users_count=len(active),
+                        filtered_users_count=len(rows))
+        if page.status == 200:  # entries only for the page asked for, as the real view does
+            page.body["results"] = [state.gradebook_entry(user, course, now, keys) for user in page.body["results"]]
+    return page
+
+
+def grading_info(state: LmsState, req: Request) -> Response:
+    with state.lock:
+        course = state.courses.get(req.params["course_id"])
+        if course is None:
+            return error(404, "The course does not exist.")
+        return Response(200, {
+            "grade_cutoffs": course.cutoffs, "grades_frozen": course.grades_frozen, "can_see_bulk_management": False,
+            "assignment_types": {f: {"type": f, "short_label": short_label(f), "min_count": 1, "drop_count": 0,
+                                     "weight": w} for f, w in course.weights.items()},
+            "subsections": [{"assignment_type": s.format, "graded": s.graded, "short_label": short_label(s.format),
+                             "module_id": s.usage_id, "display_name": s.display_name}
+                            for s in course.subsections.values()]})
+
+
+def bulk_update(state: LmsState, req: Request) -> Response:
+    with state.lock:
+        course = _gradebook_course(state, req.params["course_id"])
+        if isinstance(course, Response):
+            return course
+        if course.grades_frozen:
+            return error(403, "Grades are frozen for this course.", error_code="grades_frozen")
+        if not isinstance(req.body, list):
+            return Response(400, {"detail": 'Expected a list of items but got type "dict".'})
+        results, effects = [], []
+        by_id = {u.id: u for u in state.users.values()}
+        for item in req.body:
+            user_id, usage_id = item.get("user_id"), item.get("usage_id")
+
+            def fail(reason: str, user_id=user_id, usage_id=usage_id) -> None:
+                results.append({"user_id": user_id, "usage_id": usage_id, "success": False, "reason": reason})
+
+            user = by_id.get(user_id) if isinstance(user_id, int) else None
+            if user is None:
+                fail("User matching query does not exist.")
+                continue
+            if not isinstance(usage_id, str) or not usage_id.startswith("block-v1:"):
+                fail(f"<class 'opaque_keys.edx.locator.BlockUsageLocator'>: {usage_id}")
+                continue
+            if (user.username, course.course_id) not in state.enrollments:
+                fail("CourseEnrollment matching query does not exist.")
+                continue
+            if usage_id not in course.subsections:
+                fail(f"usage_key {usage_id} does not exist in this course.")
+                continue
+            injected = state.item_failures.get((user_id, usage_id)) or state.item_failures.get((None, None))
+            if injected and injected[1] > 0:
+                injected[1] -= 1
+                fail(injected[0])
+                continue
+            grade = item.get("grade") or {}
+            state._override(user.id, usage_id, grade, req.caller)
+            results.append({"user_id": user.id, "usage_id": usage_id, "success": True, "reason": None})
+            effects.append(("override", course.course_id, user.id, usage_id, grade.get("earned_graded_override"),
+                            grade.get("possible_graded_override")))
+    status = 202 if all(r["success"] for r in results) else 422
+    return Response(status, results, effects)
+
+
+def subsection_grade(state: LmsState, req: Request) -> Response:
+    usage_id = req.params["usage_id"]
+    try:
+        user_id = int(req.arg("user_id") or "")
+    except ValueError:
+        return error(404, "Invalid UserID", error_code="invalid_user_id")
+    with state.lock:
+        if user_id not in {u.id for u in state.users.values()}:
+            return error(404, "Invalid UserID", error_code="invalid_user_id")
+        try:
+            course = state._course_of_usage(usage_id)
+        except KeyError:
+            return error(404, "Invalid UsageKey", error_code="invalid_usage_key")
+        base = state.base_grades.get((user_id, usage_id))
+        row = state.overrides.get((user_id, usage_id))
+        if base is None and row is None:
+            return Response(200, {"subsection_id": usage_id, "user_id": user_id, "course_id": None,
+                                  "original_grade": None, "override": None, "history": []})
+        earned, possible = base or (0.0, course.subsections[usage_id].possible)
+        return Response(200, {
+            "subsection_id": usage_id, "user_id": user_id, "course_id": course.course_id,
+            "original_grade": {"earned_all": earned, "possible_all": possible, "earned_graded": earned,
+                               "possible_graded": possible},
+            "override": None if row is None else {
+                "earned_all_override": row.earned_all_override, "possible_all_override": row.possible_all_override,
+                "earned_graded_override": row.earned_graded_override,
+                "possible_graded_override": row.possible_graded_override},
+            "history": list(row.history) if row else []})
+
+
+# ---- program enrollments v1 ----------------------------------------------------------------------------------
+
+def _program(state: LmsState, req: Request, with_course: bool) -> Any:
+    program = state.programs.get(req.params["program"])
+    if program is None:
+        return error(404, "no program exists with given key", error_code="program_does_not_exist")
+    if with_course and req.params["course_id"] not in program.courses:
+        return error(404, "a course with the given key does not exist in the program",
+                      error_code="course_not_in_program")
+    return program
+
+
+def _write_status(results: dict[str, str], ok: set[str]) -> int:
+    good = sum(1 for s in results.values() if s in ok)
+    return 200 if good == len(results) else 422 if good == 0 else 207
+
+
+def _check_write_body(req: Request) -> Response | None:
+    if not isinstance(req.body, list) or not all(isinstance(i, dict) and i.get("student_key") for i in req.body):
+        return Response(400, {"detail": "Expected a list of {student_key, status} objects."})
+    if len(req.body) > MAX_PROGRAM_WRITE:
+        return Response(413, f"{len(req.body)} enrollments requested, but limit is {MAX_PROGRAM_WRITE}.")
+    return None
+
+
+def program_enrollments(state: LmsState, req: Request) -> Response:
+    with state.lock:
+        program = _program(state, req, with_course=False)
+        if isinstance(program, Response):
+            return program
+        if req.method == "GET":
+            rows = []
+            for r in program.enrollments.values():
+                user = state.users.get(r.username or "")
+                rows.append((r.id, {"student_key": r.student_key, "status": r.status, "account_exists": bool(user),
+                                    "curriculum_uuid": r.curriculum_uuid, "username": user.username if user else "",
+                                    "email": user.email if user else ""}))
+            return paginate(req, rows, default_size=100)
+        bad = _check_write_body(req)
+        if bad:
+            return bad
+        create, update = {"POST": (True, False), "PATCH": (False, True), "PUT": (True, True)}[req.method]
+        keys = [i["student_key"] for i in req.body]
+        results, effects = {}, []
+        for item in req.body:
+            key, status = item["student_key"], item.get("status")
+            existing = program.enrollments.get(key)
+            if keys.count(key) > 1:
+                results[key] = "duplicated"
+            elif status not in PROGRAM_OK:
+                results[key] = "invalid-status"
+            elif existing is not None and not update:
+                results[key] = "conflict"
+            elif existing is None and not create:
+                results[key] = "not-in-program"
+            else:
+                if existing is None:
+                    state.program_enroll(program.uuid, key, None, status)
+                else:
+                    existing.status = status
+                results[key] = status
+                effects.append(("program-enrollment", program.uuid, key, status))
+        return Response(_write_status(results, PROGRAM_OK), results, effects)
+
+
+def program_course_enrollments(state: LmsState, req: Request) -> Response:
+    with state.lock:
+        program = _program(state, req, with_course=True)
+        if isinstance(program, Response):
+            return program
+        course_id = req.params["course_id"]
+        if req.method == "GET":
+            rows = [(r.id, {"student_key": r.student_key, "status": r.status,
+                            "account_exists": bool(program.enrollments[r.student_key].username),
+                            "curriculum_uuid": program.enrollments[r.student_key].curriculum_uuid,
+                            "course_staff": r.course_staff})
+                    for (key, cid), r in program.course_enrollments.items() if cid == course_id]
+            return paginate(req, rows, default_size=100)
+        bad = _check_write_body(req)
+        if bad:
+            return bad
+        create, update = {"POST": (True, False), "PATCH": (False, True), "PUT": (True, True)}[req.method]
+        keys = [i["student_key"] for i in req.body]
+        results, effects = {}, []
+        for item in req.body:
+            key, status = item["student_key"], item.get("status")
+            existing = program.course_enrollments.get((key, course_id))
+            if keys.count(key) > 1:
+                results[key] = "duplicated"
+            elif status not in PROGRAM_COURSE_OK:
+                results[key] = "invalid-status"
+            elif key not in program.enrollments:
+                results[key] = "not-in-program"
+            elif existing is not None and not update:
+                results[key] = "conflict"
+            elif existing is None and not create:
+                results[key] = "not-found"
+            else:
+                if existing is None:
+                    existing = ProgramCourseEnrollment(next(state._ids), key, course_id, status,
+                                                       bool(item.get("course_staff")))
+                    program.course_enrollments[(key, course_id)] = existing
+                existing.status = status
+                username = program.enrollments[key].username
+                if username:
+                    state._set_enrollment(username, course_id, "masters", status == "active")
+                results[key] = status
+                effects.append(("program-course-enrollment", program.uuid, course_id, key, status))
+        return Response(_write_status(results, PROGRAM_COURSE_OK), results, effects)
+
+
+def program_grades(state: LmsState, req: Request) -> Response:
+    with state.lock:
+        program = _program(state, req, with_course=True)
+        if isinstance(program, Response):
+            return program
+        course_id = req.params["course_id"]
+        course = state.courses[course_id]
+        now = time.monotonic()
+        rows = []
+        for (key, cid), r in program.course_enrollments.items():
+            if cid != course_id:
+                continue
+            username = program.enrollments[key].username
+            if username and username in state.users:
+                grade = state._course_grade(state.users[username], course, now)
+                rows.append((r.id, {"student_key": key, "passed": grade["passed"], "percent": grade["percent"],
+                                    "letter_grade": grade["letter_grade"]}))
+            else:
+                rows.append((r.id, {"student_key": key, "error": "no_user"}))
+    if not rows:
+        return Response(204)
+    page = paginate(req, rows, default_size=100)
+    if page.status == 200:
+        errors = sum(1 for row in page.body["results"] if "error" in row)
+        page.status = 200 if not errors else 422 if errors == len(page.body["results"]) else 207
+    return page
