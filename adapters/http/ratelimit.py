@@ -2,8 +2,11 @@
 
 :class:`RateLimiter` is a token bucket kept as a "next free slot" schedule (GCRA): each call to
 :meth:`RateLimiter.acquire` reserves the next slot under a lock and then sleeps, outside the lock, until
-its slot. With ``burst=1`` (the default) requests are at least ``1/rate`` seconds apart, so no window of
-one second ever holds more than ``rate`` requests, however many threads share the limiter. The clock and
+its slot. With ``burst=1`` (the default) requests are at least ``(1 + margin)/rate`` seconds apart, so no
+window of one second ever holds more than ``rate`` requests, however many threads share the limiter. The
+small ``margin`` (2% by default) is for the server's clock: requests spaced exactly ``1/rate`` apart when
+sent arrive with network jitter, and a sliding-window throttle on the server then counts ``rate + 1`` in
+some second and answers 429. The clock and
 the sleep function are injectable, so tests count requests per window without waiting.
 """
 
@@ -20,7 +23,7 @@ class RateLimiter:
     """Allow at most ``rate`` requests per second on average, and at most ``burst`` back to back."""
 
     def __init__(self, rate: float | None, burst: int = 1, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, margin: float = 0.02):
         """``rate=None`` or ``0`` means unlimited; ``burst`` (≥ 1) is how many may go without spacing."""
         if rate is not None and rate < 0:
             raise ValueError("rate must be positive")
@@ -30,7 +33,9 @@ class RateLimiter:
         self.burst = burst
         self.clock = clock
         self.sleep = sleep
-        self._interval = 1.0 / self.rate if self.rate else 0.0
+        if margin < 0:
+            raise ValueError("margin must not be negative")
+        self._interval = (1.0 + margin) / self.rate if self.rate else 0.0
         self._tat = float("-inf")  # theoretical arrival time of the next request
         self._lock = threading.Lock()
 

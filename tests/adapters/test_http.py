@@ -478,14 +478,21 @@ def test_rate_is_never_exceeded_under_threads(rate, burst):
         t.join()
     assert len(granted) == 320
     assert _max_in_window(granted) <= rate + burst - 1
-    assert max(granted) == pytest.approx((320 - burst) / rate)
+    assert max(granted) == pytest.approx((320 - burst) * 1.02 / rate)  # spaced by 1/rate plus the 2% margin
 
 
 def test_rate_limiter_sleeps_until_the_slot(clock):
-    limiter = RateLimiter(2, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(2, clock=clock, sleep=clock.sleep, margin=0)
     for _ in range(3):
         limiter.acquire()
     assert clock.sleeps == [0.5, 0.5]
+
+
+def test_rate_limiter_keeps_a_margin_for_the_servers_clock(clock):
+    limiter = RateLimiter(20, clock=clock, sleep=clock.sleep)
+    for _ in range(21):
+        limiter.acquire()
+    assert sum(clock.sleeps) == pytest.approx(20 * 1.02 / 20)  # 21 requests need more than a second
 
 
 def test_client_takes_a_slot_per_attempt(rsps, clock):
