@@ -312,15 +312,21 @@ _MESSAGES = {
 }
 
 
-def _compile(table: Mapping[str, Check]) -> list[tuple[re.Pattern[str], Check]]:
-    compiled = []
-    for pattern, check in table.items():
-        regex = "^" + re.escape(pattern).replace(r"\.n\.", r"\.(\d{1,7})\.") + "$"
-        compiled.append((re.compile(regex), check))
-    return compiled
+_INDEX = re.compile(r"\.(\d{1,7})(?=\.)")
 
 
-_TABLES = {"1.2": (_compile(WRITABLE_12), READ_ONLY_12), "2004": (_compile(WRITABLE_2004), READ_ONLY_2004)}
+def _shape(element: str) -> tuple[str, list[str]]:
+    """``cmi.interactions.3.objectives.0.id`` -> (``cmi.interactions.n.objectives.n.id``, ["3", "0"])."""
+    indices: list[str] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        indices.append(match.group(1))
+        return ".n"
+
+    return _INDEX.sub(placeholder, element), indices
+
+
+_TABLES = {"1.2": (WRITABLE_12, READ_ONLY_12), "2004": (WRITABLE_2004, READ_ONLY_2004)}
 
 
 def _problem(element: str, code: str, version: str, value: str = "", limit: int = 0) -> CmiProblem:
@@ -354,20 +360,18 @@ def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, st
         value = raw if isinstance(raw, str) else repr(raw) if isinstance(raw, float) else str(raw)
         if element in read_only or element.startswith("cmi.comments_from_lms"):
             continue  # the LMS's own values: echoed by clients, never taken from them
-        for regex, check in writable:
-            match = regex.match(element)
-            if match:
-                if any(int(index) >= MAX_INDEX for index in match.groups()):
-                    problems.append(_problem(element, "bad_index", family, limit=MAX_INDEX))
-                    break
-                code = check(value) if value != "" else None  # "" is an element the SCO never set
-                if code:
-                    problems.append(_problem(element, code, family, value))
-                else:
-                    values[element] = value
-                break
-        else:
+        shape, indices = _shape(element) if any(c.isdigit() for c in element) else (element, [])
+        check = writable.get(shape)
+        if check is None:
             problems.append(_problem(element, "unknown_element", family))
+        elif any(int(index) >= MAX_INDEX for index in indices):
+            problems.append(_problem(element, "bad_index", family, limit=MAX_INDEX))
+        else:
+            code = check(value) if value != "" else None  # "" is an element the SCO never set
+            if code:
+                problems.append(_problem(element, code, family, value))
+            else:
+                values[element] = value
     return (values if not problems else {}), problems
 
 

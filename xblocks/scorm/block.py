@@ -24,18 +24,22 @@ from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
 from scorm.attempts import LearnerRecord
 from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
-from scorm.inspect import import_package
 
-from . import assets, learner
+from . import assets, learner, staff, upload
 from .package import PackageUnavailable, load_package, package_dir, storage_root, table_of_contents
+from .sequencing import global_objectives, sequencing_settings
+from .staff_views import StaffViewsMixin
+from .studio import StudioMixin
+from .web import html_response, json_response
 
 log = logging.getLogger(__name__)
 loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
 
 
-@XBlock.wants("settings", "user")
-class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
+@XBlock.wants("settings", "user", "i18n")
+class ScormPlayerBlock(StudioMixin, StaffViewsMixin, StudioEditableXBlockMixin, CompletableXBlockMixin,
+                       ScorableXBlockMixin, XBlock):
     """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""
 
     block_settings_key = "mooc_bridge_scorm"
@@ -81,8 +85,8 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
     raw_earned = Float(default=None, scope=Scope.user_state)
     published = Dict(default={}, scope=Scope.user_state, help="the grade and completion last published")
 
-    editable_fields = ("display_name", "display_mode", "height", "toc", "attempts_allowed", "attempt_grading",
-                       "sco_grading", "weight", "mastery_override", "full_credit_without_score")
+    editable_fields = ("display_name", "package_sha256", "display_mode", "height", "toc", "attempts_allowed",
+                       "attempt_grading", "sco_grading", "weight", "mastery_override", "full_credit_without_score")
 
     # -- helpers -------------------------------------------------------------------------------
     def _bucket(self) -> dict:
@@ -90,7 +94,15 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
         return (service.get_settings_bucket(self) if service else None) or {}
 
     def _package(self):
-        return load_package(storage_root(self._bucket()), self.package_sha256)
+        """The parsed package; on first use, imported from the course's files if this server lacks it."""
+        bucket = self._bucket()
+        root = storage_root(bucket)
+        try:
+            return load_package(root, self.package_sha256)
+        except PackageUnavailable:
+            if not upload.ensure_package(self, root, bucket, self.package_sha256, self.package_file):
+                raise
+        return load_package(root, self.package_sha256)
 
     def _settings(self) -> learner.Settings:
         return learner.Settings(
@@ -111,10 +123,14 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
         return LearnerRecord.model_validate(self.record or {})
 
     def _asset_url(self, path: str) -> str:
+        """The handler URL of a package file, with the package's own query (many SCOs parse it by hand).
+
+        A runtime's own query (the workbench's ``?student=``) is dropped: assets are the same for everyone.
+        """
         base, _sep, fragment = path.partition("#")
         file_path, _sep, query = base.partition("?")
-        url = self.runtime.handler_url(self, "asset", f"{self.package_sha256}/{file_path}", query=query)
-        return url + (f"#{fragment}" if fragment else "")
+        url = self.runtime.handler_url(self, "asset", f"{self.package_sha256}/{file_path}").split("?", 1)[0]
+        return url + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
 
     # -- views ---------------------------------------------------------------------------------
     @XBlock.supports("multi_device")
@@ -137,12 +153,24 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
             "frame_title": _("SCORM course: {title}").format(title=self.display_name),
             "status": self._status_text(),
             "package_title": package.title if package else "",
+            "new_attempt_url": self._new_attempt_url() if available else "",
+            "new_attempt_label": _("Start a new attempt"),
+            "staff_url": self.runtime.handler_url(self, "staff_attempts") if staff.is_staff(self) else "",
+            "staff_label": _("Learners' attempts"),
         }
         fragment = Fragment(loader.render_django_template("templates/student.html", context))
         fragment.add_css(loader.load_unicode("static/css/student.css"))
         fragment.add_javascript(loader.load_unicode("static/js/student.js"))
         fragment.initialize_js("MoocBridgeScormBlock")
         return fragment
+
+    def _new_attempt_url(self) -> str:
+        """The player starting a new attempt, when the learner has one and may start another; else ""."""
+        record = self._record()
+        allowed = self.attempts_allowed or 0
+        if not record.attempts or (allowed and len(record.attempts) >= allowed):
+            return ""
+        return self.runtime.handler_url(self, "player", query="new_attempt=1")
 
     def _status_text(self) -> str:
         grade = self.published.get("grade")
@@ -182,10 +210,10 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
         if not scos:
             return Response(status=404, text=_("This SCORM package has nothing to launch."))
         record = self._record()
-        first = request.GET.get("item") if request.GET.get("item") in scos else scos[0]
+        first = request.GET.get("item") if request.GET.get("item") in scos else learner.resume_sco(record, scos)
         learner_id, learner_name = self._learner()
         start = learner.launch(record, package, first, learner_id, learner_name, self._settings(),
-                               new_attempt=request.GET.get("new_attempt") == "1")
+                               new_attempt=request.GET.get("new_attempt") == "1", scos=scos)
         self.record = record.model_dump(mode="json")
         family = "1.2" if (package.version or "1.2").startswith("1.2") else "2004"
         config = {
@@ -197,6 +225,8 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
             "sco": first,
             "items": [{"id": e.identifier, "title": e.title, "depth": e.depth,
                        "url": self._asset_url(e.launch) if e.launch else None} for e in entries],
+            "sequencing": None if self.launch_item else sequencing_settings(package),
+            "globals": global_objectives(package, record.current()),
             **start,
         }
         context = {
@@ -211,10 +241,13 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
             "frame_title": _("Course content"),
             "offline_notice": _("You are offline. Your progress is kept in this browser and sent when you are back."),
             "review_notice": _("You have used all your attempts: this is a review, nothing is recorded."),
+            "refused_notice": _("This part is not available yet: the course sets the order."),
+            "ended_notice": _("You have left the course. Your progress is saved."),
+            "previous_label": _("Previous"),
+            "continue_label": _("Continue"),
+            "show_nav": len(scos) > 1,
         }
-        html = loader.render_django_template("templates/player.html", context)
-        return Response(html, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+        return html_response(loader.render_django_template("templates/player.html", context))
 
     @XBlock.handler
     def asset(self, request, suffix=""):
@@ -239,9 +272,9 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
             raise JsonHandlerError(400, _("This item is not part of the package."))
         record = self._record()
         learner_id, learner_name = self._learner()
-        start = learner.launch(record, package, sco, learner_id, learner_name, self._settings())
+        start = learner.launch(record, package, sco, learner_id, learner_name, self._settings(), scos=scos)
         self.record = record.model_dump(mode="json")
-        return {"sco": sco, **start}
+        return {"sco": sco, "globals": global_objectives(package, record.current()), **start}
 
     @XBlock.json_handler
     def commit(self, data, suffix=""):
@@ -256,7 +289,7 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
             result = self._commit(payload)
         except (ValueError, JsonHandlerError):
             return Response(status=400)
-        return Response(json.dumps(result), content_type="application/json")
+        return json_response(result)
 
     def _loaded_package(self):
         try:
@@ -281,10 +314,12 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
             self._publish(record, package, scos)
         return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"]}
 
-    def _publish(self, record: LearnerRecord, package, scos) -> None:
-        """Publish the grade and the completion, each only when it changed."""
+    def _publish(self, record: LearnerRecord, package, scos, reset: bool = False) -> None:
+        """Publish the grade and the completion, each only when it changed (a reset may bring the grade to 0)."""
         grade, completion = learner.grade_and_completion(record, package, scos, self._settings())
         published = dict(self.published)
+        if grade is None and reset and published.get("grade") is not None:
+            grade = 0.0
         if grade is not None and grade != published.get("grade"):
             self.set_score(Score(raw_earned=grade * self.weight, raw_possible=self.weight))
             self._publish_grade(self.get_score())
@@ -293,6 +328,19 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
             self.emit_completion(completion)
             published["completion"] = completion
         self.published = published
+
+    def reset_learner_attempt(self, attempt_number: int | None) -> bool:
+        """Delete this learner's attempt ``attempt_number`` (``None``: all); publish the new grade and completion."""
+        record = self._record()
+        if not staff.drop_attempt(record, attempt_number):
+            return False
+        self.record = record.model_dump(mode="json")
+        try:
+            package = self._package()
+        except PackageUnavailable:
+            return True
+        self._publish(record, package, learner.launchable_scos(package, self.launch_item or None), reset=True)
+        return True
 
     # -- ScorableXBlockMixin ----------------------------------------------------------------------
     def max_score(self):
@@ -318,43 +366,6 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
         grade, _completion = learner.grade_and_completion(self._record(), package, scos, self._settings())
         return Score(raw_earned=(grade or 0.0) * self.weight, raw_possible=self.weight)
 
-    # -- Studio ------------------------------------------------------------------------------------
-    def studio_view(self, context=None):
-        """The settings form, with the package upload above it."""
-        form = super().studio_view(context)
-        upload = loader.render_django_template("templates/studio_upload.html", {
-            "upload_url": self.runtime.handler_url(self, "upload_package"),
-            "current": self.package_meta.get("title") or self.package_sha256,
-            "labels": {
-                "package": _("SCORM package (.zip)"), "upload": _("Upload and check"),
-                "checking": _("Checking the package…"), "current": _("Current package"),
-                "none": _("No package yet."), "failed": _("The package was not accepted:"),
-                "accepted": _("Package accepted. Learners get it when you save."),
-            },
-        })
-        fragment = Fragment(upload + form.content)
-        fragment.add_fragment_resources(form)
-        fragment.add_javascript(loader.load_unicode("static/js/studio.js"))
-        fragment.initialize_js("MoocBridgeScormStudio")
-        return fragment
-
-    @XBlock.handler
-    def upload_package(self, request, suffix=""):
-        """Check and store an uploaded zip; switch to it only when it is valid (the old one serves till then)."""
-        upload = request.POST.get("package")
-        if upload is None or not hasattr(upload, "file"):
-            return _json_response({"valid": False, "errors": [{"code": "no_file",
-                                                              "message": _("Choose a .zip file to upload.")}]}, 400)
-        result = import_package(upload.file, storage_root(self._bucket()), name=getattr(upload, "filename", None))
-        report = result.report.to_contract()
-        if result.stored and result.report.valid:
-            self.package_sha256 = result.sha256
-            self.package_meta = {"title": report["title"], "version": report["version"],
-                                 "filename": getattr(upload, "filename", ""), "scos": report["scos"]}
-            if self.display_name in ("SCORM package", _("SCORM package")) and report["title"]:
-                self.display_name = report["title"]
-        return _json_response({"valid": result.report.valid, **report}, 200 if result.report.valid else 400)
-
     @staticmethod
     def workbench_scenarios():
         """One scenario per package given to ``mooc-bridge workbench --scorm PKG.zip`` (imported first)."""
@@ -362,7 +373,3 @@ class ScormPlayerBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, Scorab
 
         return scenarios()
 
-
-def _json_response(payload: dict, status: int = 200) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json",
-                    charset="utf-8")

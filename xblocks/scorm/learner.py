@@ -45,6 +45,16 @@ def launchable_scos(package: Package, launch_item: str | None) -> list[str]:
     return [item.identifier for item in items if not launch_item or item.identifier == launch_item]
 
 
+def resume_sco(record: LearnerRecord, scos: list[str]) -> str:
+    """The item to open: the one the learner last worked in during the attempt in progress, else the first."""
+    attempt = record.current()
+    if attempt is not None:
+        used = [(state.updated, sco) for sco, state in attempt.scos.items() if sco in scos and state.updated]
+        if used:
+            return max(used)[1]
+    return scos[0]
+
+
 def current_attempt(record: LearnerRecord, settings: Settings, *, new: bool = False) -> tuple[Attempt | None, str]:
     """The attempt to launch, starting one when allowed; and the mode: ``normal`` or ``review``."""
     attempt = record.current()
@@ -91,11 +101,21 @@ def _scaled_passing_score(item) -> float | None:
 
 
 def launch(record: LearnerRecord, package: Package, sco_id: str, learner_id: str, learner_name: str,
-           settings: Settings, *, new_attempt: bool = False) -> dict[str, Any]:
-    """Everything the player page needs to start ``sco_id``: attempt, mode, preloaded values, next sequence."""
+           settings: Settings, *, new_attempt: bool = False, scos: list[str] | None = None) -> dict[str, Any]:
+    """Everything the player page needs to start ``sco_id``: attempt, mode, preloaded values, next sequence.
+
+    Once the last allowed attempt is finished (every item completed, passed or failed), launches are
+    reviews: the attempt is closed, so nothing the SCO commits is recorded (as Moodle's review mode).
+    """
     attempt, mode = current_attempt(record, settings, new=new_attempt)
     if attempt is None:
         attempt, mode = record.start_attempt(), "normal"
+    exhausted = settings.attempts_allowed and len(record.attempts) >= settings.attempts_allowed
+    if exhausted and not attempt.closed:
+        finished = any(state.sessions for state in attempt.scos.values()) and attempt_result(
+            attempt, package, scos or launchable_scos(package, None), settings).completed
+        attempt.closed = finished
+        mode = "review" if finished else "normal"  # an unfinished last attempt goes on
     context = context_for(package, sco_id, learner_id, learner_name, mode, settings)
     state = attempt.scos.get(sco_id)
     return {

@@ -60,10 +60,14 @@ def _parse(folder: str) -> Package:
     return package
 
 
+@lru_cache(maxsize=64)
+def _named(folder: str, sha256: str) -> Package:
+    return _parse(folder).model_copy(update={"sha256": sha256})
+
+
 def load_package(root: Path, sha256: str) -> Package:
-    """The parsed manifest of stored package ``sha256`` (cached)."""
-    package = _parse(str(package_dir(root, sha256)))
-    return package.model_copy(update={"sha256": sha256})
+    """The parsed manifest of stored package ``sha256`` (cached; callers must not modify it)."""
+    return _named(str(package_dir(root, sha256)), sha256)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,15 @@
   var config = JSON.parse(document.getElementById("mb-scorm-config").textContent);
   var frame = document.querySelector(".mb-sco");
   var offlineNotice = document.querySelector(".mb-offline");
+  var refusedNotice = document.querySelector(".mb-refused");
+  var endedNotice = document.querySelector(".mb-ended");
+  var continueButton = document.querySelector(".mb-continue");
+  var previousButton = document.querySelector(".mb-previous");
   var STORE = "mooc-bridge-scorm:" + config.block + ":";
   var is12 = config.version === "1.2";
-  var state = {sco: null, api: null, seq: 0, attempt: config.attempt, navRequest: null, lastBody: null};
+  var sequenced = !is12 && !!config.sequencing;
+  var state = {sco: null, api: null, seq: 0, attempt: config.attempt, navRequest: null, lastBody: null,
+               positioning: false, delivered: null, choice: {}, switching: false};
 
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -29,6 +35,12 @@
   function remember(body) {
     var store = storage();
     if (store) { try { store.setItem(pendingKey(body), JSON.stringify(body)); } catch (e) { /* full: beacon still goes */ } }
+  }
+
+  function isKept(body) {
+    var store = storage();
+    var kept = store ? JSON.parse(store.getItem(pendingKey(body)) || "null") : null;
+    return !!kept && kept.seq === body.seq;
   }
 
   function forget(body) {
@@ -97,18 +109,74 @@
                     terminate: !!(meta && meta.isTerminateCommit), data: data};
         remember(body);
         state.lastBody = body;
+        // scorm-again's synchronous commits report no error event: a body still kept afterwards did not arrive
+        window.setTimeout(function () { if (isKept(body)) { setOffline(true); } }, 0);
         return body;
       }
     };
+    if (sequenced) { settings.sequencing = sequencingSettings(); }
     var api = is12 ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
     api.loadFromFlattenedJSON(start.values, "");
     api.on("CommitSuccess", function () { forget(state.lastBody); setOffline(false); });
     api.on("CommitError", function () { setOffline(true); });
     if (!is12) {
       api.on("SetValue.adl.nav.request", function (element, value) { state.navRequest = value; });
-      api.on("Terminate", function () { window.setTimeout(followNavRequest, 0); });
+      api.on("Terminate", function () { window.setTimeout(function () { followNavRequest(api); }, 0); });
     }
     return api;
+  }
+
+  /* SCORM 2004 sequencing: scorm-again's engine, fed with the activity tree the server built from the manifest. */
+  function sequencingSettings() {
+    var settings = JSON.parse(JSON.stringify(config.sequencing));
+    settings.eventListeners = {
+      onActivityDelivery: function (activity) { delivered(activity.id); },
+      onNavigationValidityUpdate: function (data) { showValidity(data); },
+      onSequencingSessionEnd: function () { window.setTimeout(endSession, 0); }
+    };
+    return settings;
+  }
+
+  function delivered(id) {
+    state.delivered = id;
+    if (!state.positioning && id !== state.sco) { window.setTimeout(function () { switchTo(id, "jump"); }, 0); }
+  }
+
+  function truthy(value) { return value === true || value === "true"; }
+
+  function showValidity(data) {
+    state.choice = data.choice || {};
+    if (continueButton) { continueButton.disabled = !truthy(data["continue"]); }
+    if (previousButton) { previousButton.disabled = !truthy(data.previous); }
+    var links = document.querySelectorAll(".mb-toc a[data-item]");
+    for (var i = 0; i < links.length; i += 1) {
+      var id = links[i].getAttribute("data-item");
+      links[i].setAttribute("aria-disabled", id in state.choice && !truthy(state.choice[id]) ? "true" : "false");
+    }
+  }
+
+  function showRefused(flag) { if (refusedNotice) { refusedNotice.hidden = !flag; } }
+
+  function endSession() {
+    if (state.switching) { return; }
+    frame.src = "about:blank";
+    if (endedNotice) { endedNotice.hidden = false; }
+  }
+
+  /* Place a new API's engine on the SCO being launched: "jump" when an engine already chose it, else "start". */
+  function position(api, sco, how) {
+    if (typeof api.restoreGlobalObjectiveSnapshot === "function") {
+      api.restoreGlobalObjectiveSnapshot(state.globals || {});
+    }
+    state.positioning = true;
+    state.delivered = null;
+    var ok = false;
+    try { ok = api.processNavigationRequest(how, how === "start" ? undefined : sco); } catch (e) { ok = false; }
+    if (!ok && how !== "jump") {
+      try { api.processNavigationRequest("jump", sco); } catch (e) { /* the SCO still runs without sequencing */ }
+    }
+    state.positioning = false;
+    return state.delivered && state.delivered !== sco ? state.delivered : null;
   }
 
   function currentItemIndex() {
@@ -125,27 +193,90 @@
     return null;
   }
 
-  /* SCORM 2004 navigation requests the SCO made before it terminated: continue, previous, choice. */
-  function followNavRequest() {
+  /* SCORM 2004 navigation requests the SCO made before it terminated: continue, previous, choice, exit. */
+  function followNavRequest(api) {
     var request = state.navRequest || "";
     state.navRequest = null;
+    if (!request || request === "_none_" || api !== state.api || state.switching) { return; }
+    var choice = /^\{target=([^}]+)\}(choice|jump)$/.exec(request);
+    if (sequenced) {
+      // the engine may have acted on the request at Terminate already; otherwise ask it now
+      if (state.delivered === state.sco || state.delivered === null) {
+        var ok = false;
+        try {
+          ok = choice ? api.processNavigationRequest(choice[2], choice[1]) : api.processNavigationRequest(request);
+        } catch (e) { ok = false; }
+        if (!ok && !/^(exit|exitAll|suspendAll|abandon|abandonAll)$/.test(request)) { showRefused(true); }
+      }
+      return;
+    }
     var index = currentItemIndex();
     var target = null;
     if (request === "continue") { target = launchable(index, 1); }
     else if (request === "previous") { target = launchable(index, -1); }
-    else {
-      var choice = /^\{target=([^}]+)\}(choice|jump)$/.exec(request);
-      if (choice) { target = choice[1]; }
-    }
+    else if (choice) { target = choice[1]; }
+    else if (request === "exitAll" || request === "suspendAll") { endSession(); }
     if (target) { switchTo(target); }
+  }
+
+  /* The learner asked the LMS to move on (buttons, table of contents). */
+  function navigate(request, target) {
+    showRefused(false);
+    if (!sequenced) {
+      var next = request === "choice" ? target : launchable(currentItemIndex(), request === "previous" ? -1 : 1);
+      if (next) { switchTo(next); }
+      return;
+    }
+    if (request === "choice" && target in state.choice && !truthy(state.choice[target])) {
+      showRefused(true);
+      return;
+    }
+    var api = state.api;
+    var from = state.sco;
+    // the SCO ends its session first, so its status counts when the rules are evaluated
+    unloadSco(function () {
+      var ok = false;
+      try {
+        ok = request === "choice" ? api.processNavigationRequest("choice", target) : api.processNavigationRequest(request);
+      } catch (e) { ok = false; }
+      if (!ok) {
+        showRefused(true);
+        switchTo(from, "jump");  // the current activity was ended: open it again
+      }
+    });
+  }
+
+  /* Unload the SCO's page so that it saves and terminates as it does when a learner leaves it; force the end
+     if it does not; then send whatever the browser could not send while the page was unloading. */
+  function unloadSco(next) {
+    var api = state.api;
+    var done = false;
+    function finish() {
+      if (done) { return; }
+      done = true;
+      frame.removeEventListener("load", finish);
+      if (isActive(api)) { terminate(); }
+      replayPending().then(next, next);
+    }
+    if (!isActive(api) && (frame.getAttribute("src") || "about:blank") === "about:blank") { finish(); return; }
+    frame.addEventListener("load", finish);
+    frame.src = "about:blank";
+    window.setTimeout(finish, 3000);
   }
 
   function start(sco, launch) {
     state.sco = sco;
     state.attempt = launch.attempt;
     state.seq = launch.next_sequence - 1;
+    state.globals = launch.globals || {};
     state.api = makeApi(sco, launch);
     if (is12) { window.API = state.api; } else { window.API_1484_11 = state.api; }
+    state.switching = false;
+    if (sequenced) {
+      var how = launch.how || (launch.next_sequence > 0 ? "jump" : "start");
+      var other = position(state.api, sco, how);
+      if (other) { switchTo(other, "jump"); return; }
+    }
     var links = document.querySelectorAll(".mb-toc a[data-item]");
     for (var i = 0; i < links.length; i += 1) {
       links[i].setAttribute("aria-current", links[i].getAttribute("data-item") === sco ? "true" : "false");
@@ -161,21 +292,24 @@
     }
   }
 
-  function switchTo(sco) {
+  function switchTo(sco, how) {
     if (sco === state.sco && isActive(state.api)) { return; }
-    terminate();
-    frame.src = "about:blank";
-    post(config.launchUrl, {sco: sco}).then(function (launch) { start(sco, launch); },
-                                            function () { setOffline(true); });
+    state.switching = true;
+    unloadSco(function () {
+      post(config.launchUrl, {sco: sco}).then(function (launch) { launch.how = how; start(sco, launch); },
+                                              function () { state.switching = false; setOffline(true); });
+    });
   }
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest(".mb-toc a[data-item]");
     if (link) {
       event.preventDefault();
-      switchTo(link.getAttribute("data-item"));
+      navigate("choice", link.getAttribute("data-item"));
     }
   });
+  if (continueButton) { continueButton.addEventListener("click", function () { navigate("continue"); }); }
+  if (previousButton) { previousButton.addEventListener("click", function () { navigate("previous"); }); }
 
   /* The page is going away while the SCO is still running: send its last state by beacon. */
   window.addEventListener("pagehide", function () {
@@ -192,6 +326,9 @@
   });
 
   window.addEventListener("online", function () { replayPending(); });
+
+  /* For tests and support: what the launcher is doing (read-only use). */
+  window.MoocBridgeScormPlayer = {state: state, config: config};
 
   replayPending().then(function (replayed) {
     if (replayed) {
