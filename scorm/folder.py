@@ -17,12 +17,12 @@ from pathlib import Path
 from scorm.errors import UnreadablePackage, UnsafePackage
 from scorm.limits import Limits, human_size
 from scorm.paths import normalise
-from scorm.safezip import CHUNK, Entry, check_collisions
+from scorm.safezip import CHUNK, Entry, Source, check_collisions
 
 __all__ = ["FolderSource"]
 
 
-class FolderSource:
+class FolderSource(Source):
     """A folder opened for safe reading; every public method raises only :class:`~scorm.errors.ScormError`."""
 
     def __init__(self, folder: str | os.PathLike[str], limits: Limits | None = None, name: str = ""):
@@ -105,12 +105,6 @@ class FolderSource:
             self.unpacked += produced
             self._digests[entry.path] = hasher.hexdigest()
         return produced
-
-    def read_bytes(self, entry: Entry, max_bytes: int) -> bytes:
-        """Return the content of a small file (a manifest), refusing more than ``max_bytes``."""
-        parts: list[bytes] = []
-        self.stream(entry, parts.append, max_bytes=max_bytes)
-        return b"".join(parts)
 
     def in_order(self, entries: Iterable[Entry]) -> list[Entry]:
         """Return ``entries`` in path order."""

@@ -155,7 +155,21 @@ def _declared_entry_count(raw: BinaryIO) -> int | None:
     return count
 
 
-class ZipSource:
+class Source:
+    """What zip and folder sources share: whole small files read through the checked stream."""
+
+    def stream(self, entry: Entry, write: Callable[[bytes], object], max_bytes: int | None = None) -> int:
+        """Write ``entry``'s bytes to ``write`` in chunks, checked; return how many. Subclasses implement it."""
+        raise NotImplementedError
+
+    def read_bytes(self, entry: Entry, max_bytes: int) -> bytes:
+        """Return the content of a small entry (a manifest), refusing more than ``max_bytes``."""
+        parts: list[bytes] = []
+        self.stream(entry, parts.append, max_bytes=max_bytes)
+        return b"".join(parts)
+
+
+class ZipSource(Source):
     """A zip opened for safe reading. Use as a context manager; every public method raises only ScormError."""
 
     def __init__(self, source: str | os.PathLike[str] | BinaryIO, limits: Limits | None = None, name: str = ""):
@@ -312,12 +326,6 @@ class ZipSource:
         if max_bytes is None:
             self.unpacked += produced
         return produced
-
-    def read_bytes(self, entry: Entry, max_bytes: int) -> bytes:
-        """Return the content of a small entry (a manifest), refusing more than ``max_bytes``."""
-        parts: list[bytes] = []
-        self.stream(entry, parts.append, max_bytes=max_bytes)
-        return b"".join(parts)
 
     def in_order(self, entries: Iterable[Entry]) -> list[Entry]:
         """Return ``entries`` in file order, the order that reads the zip in one pass."""
