@@ -2,9 +2,15 @@
 
     mooc-bridge sync roster|grades --from SPEC --to SPEC [--dry-run] [--json] [--report FILE]
                                    [--unenroll] [--force] [--match email,phone] [--workers N]
-    mooc-bridge sync resume RUN [--json] [--report FILE]
+                                   [--celery [--chunk-size N] [--wait]]
+    mooc-bridge sync resume RUN [--json] [--report FILE] [--celery [--wait]]
     mooc-bridge sync runs [--json] [--limit N]
+    mooc-bridge sync status RUN [--json] [--wait] [--timeout SECONDS]
     mooc-bridge sync report RUN [--json] [--report FILE]
+
+``--celery`` journals the run and hands it to the Celery workers (plan task, then chunk tasks), prints the
+run number and returns; ``--wait`` follows its progress until it ends. The Celery app is the current one
+(inside the LMS: the LMS's), or the one ``MOOC_BRIDGE_CELERY_APP`` names (``module:attribute``).
 
 Exit codes: 0 done; 1 refused, interrupted, or some operations failed (they are listed); 2 usage error or
 unreadable input. No traceback reaches the user (``MOOC_BRIDGE_DEBUG=1`` shows it).
@@ -71,6 +77,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("run", type=int, metavar="RUN")
     p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     p.add_argument("--report", metavar="FILE", help=_("write the report to FILE (.html or .json)"))
+    p = sub.add_parser("status", help=_("show the progress of a run"), description=_("show the progress of a run"))
+    p.add_argument("run", type=int, metavar="RUN")
+    p.add_argument("--json", action="store_true", help=_("print JSON"))
+    p.add_argument("--wait", action="store_true", help=_("follow the run until it ends"))
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help=_("stop waiting after SECONDS"))
     p = sub.add_parser("runs", help=_("list recent runs"), description=_("list recent runs"))
     p.add_argument("--json", action="store_true", help=_("print JSON"))
     p.add_argument("--limit", type=int, default=20, help=_("how many runs to list"))
@@ -82,6 +93,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", metavar="FILE", help=_("write the report to FILE (.html or .json)"))
     p.add_argument("--workers", type=int, default=4, metavar="N", help=_("write N batches at once"))
     p.add_argument("--batch-size", type=int, default=None, metavar="N", help=_("changes per batch"))
+    p.add_argument("--celery", action="store_true", help=_("run on the Celery workers and return at once"))
+    p.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                   help=_("with --celery: operations per worker task"))
+    p.add_argument("--wait", action="store_true", help=_("with --celery: follow the run until it ends"))
 
 
 def _setup() -> None:
@@ -200,23 +215,36 @@ def _run(args, bars: _Bars) -> int:
     from .runner import SyncOptions, resume, run_sync
     from .specs import open_spec, parse_spec
 
+    if getattr(args, "celery", False):
+        _celery_app()
     if args.command in ("roster", "grades"):
         source_spec, target_spec = parse_spec(args.source), parse_spec(args.target)
         match = tuple(k.strip() for k in args.match.split(",") if k.strip())
         bad = [k for k in match if k not in ("email", "phone", "username")]
         if bad:
             raise _Refused(_("--match takes email, phone or username, not {keys}.").format(keys=", ".join(bad)), 2)
-        if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
-            raise _Refused(_("--workers and --batch-size must be at least 1."), 2)
+        if args.workers < 1 or any(v is not None and v < 1 for v in (args.batch_size, args.chunk_size)):
+            raise _Refused(_("--workers, --batch-size and --chunk-size must be at least 1."), 2)
         options = SyncOptions(dry_run=args.dry_run, unenroll=args.unenroll, force=args.force, match=match,
                               workers=args.workers, batch_size=args.batch_size, source_spec=str(source_spec),
                               target_spec=str(target_spec), source_course=source_spec.options.get("course"),
                               target_course=target_spec.options.get("course"),
                               course_map=_pairs(args.course_map, "--course-map"),
                               item_map=_pairs(args.item_map, "--item-map"))
+        if args.celery:
+            from .tasks import enqueue_sync
+
+            run = enqueue_sync(args.command, str(source_spec), str(target_spec), options, chunk_size=args.chunk_size)
+            return _queued(args, run)
         with open_spec(source_spec) as source, open_spec(target_spec) as target:
             run = run_sync(args.command, source, target, options, progress=bars)
         data = run.report_data
+    elif args.command == "resume" and args.celery:
+        from .tasks import enqueue_resume
+
+        return _queued(args, enqueue_resume(args.run, chunk_size=args.chunk_size))
+    elif args.command == "status":
+        return _status(args.run, args.json, args.wait, args.timeout)
     elif args.command == "resume":
         run = resume(args.run, progress=bars)
         from .report import from_journal
@@ -237,6 +265,82 @@ def _run(args, bars: _Bars) -> int:
     bars.close()
     _emit(args, data)
     return _status_code(data)
+
+
+def _celery_app() -> None:
+    """Make the Celery app named by ``MOOC_BRIDGE_CELERY_APP`` (``module:attribute``) the current one."""
+    name = os.environ.get("MOOC_BRIDGE_CELERY_APP", "").strip()
+    if not name:
+        return
+    import importlib
+
+    module, _sep, attribute = name.partition(":")
+    try:
+        app = getattr(importlib.import_module(module), attribute or "app")
+    except (ImportError, AttributeError) as error:
+        raise _Refused(_("MOOC_BRIDGE_CELERY_APP={name} cannot be loaded ({error}).").format(
+            name=name, error=error), 2) from None
+    app.set_current()
+
+
+def _queued(args, run) -> int:
+    if not args.wait:
+        if args.json:
+            print(json.dumps({"run": run.pk, "status": run.status, "queued": True}))
+        else:
+            print(_("Run {run} was handed to the Celery workers; follow it with: mooc-bridge sync status {run} "
+                    "--wait").format(run=run.pk))
+        return 0
+    return _status(run.pk, args.json, True, None)
+
+
+def _show_progress(data: dict[str, Any], out) -> None:
+    from .report import RUN_LABELS, STATE_LABELS
+
+    print(_("Run {run}: {kind}, {status}").format(run=data["run"], kind=data["kind"],
+                                                   status=_(RUN_LABELS.get(data["status"], data["status"]))), file=out)
+    print(_("  operations finished: {finished} of {total}").format(finished=data["finished"],
+                                                                    total=data["operations"]), file=out)
+    for state, value in sorted(data["states"].items()):
+        print(f"    {_(STATE_LABELS.get(state, state))}: {value}", file=out)
+    chunks = data["chunks"]
+    if chunks.get("total"):
+        print(_("  worker tasks: {done} of {total} done, {running} running, {failed} failed").format(
+            done=chunks.get("done", 0), total=chunks["total"], running=chunks.get("running", 0),
+            failed=chunks.get("failed", 0)), file=out)
+
+
+def _status(run_id: int, as_json: bool, wait: bool, timeout: float | None) -> int:
+    """Print the progress of a run; with ``wait``, poll until it ends (exit code as for a finished run)."""
+    import time
+
+    from .journal import progress_of
+    from .models import SyncRun
+
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise _Refused(_("There is no sync run {run}.").format(run=run_id), 2)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    shown = None
+    while True:
+        run.refresh_from_db()
+        data = progress_of(run)
+        if not as_json and (data["finished"], data["status"]) != shown and (wait or shown is None):
+            _show_progress(data, sys.stdout)
+            shown = (data["finished"], data["status"])
+        if not wait or run.status != SyncRun.RUNNING:
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            if as_json:
+                print(json.dumps(data, ensure_ascii=False))
+            print(_("Still running after {seconds} seconds.").format(seconds=timeout), file=sys.stderr)
+            return 1
+        time.sleep(1)
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+    if not wait:
+        return 0
+    return 0 if run.status == SyncRun.DONE else 1
 
 
 def _runs(args) -> int:

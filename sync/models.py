@@ -41,6 +41,8 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True, db_index=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.JSONField(default=dict, blank=True,
+                                help_text="while it runs on Celery workers: phase, records read, chunk size")
 
     class Meta:
         app_label = "mooc_bridge_sync"
@@ -111,3 +113,36 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"review {self.reason} in run {self.run_id}"
+
+
+class SyncChunk(models.Model):
+    """One slice of a run's operations (``first_seq``..``last_seq``) applied by one Celery task.
+
+    A chunk is ``queued`` until a task claims it; the claim is a lease (``owner`` + ``heartbeat_at``, renewed
+    after every committed batch), so a chunk delivered twice is never applied by two workers at once, and a
+    chunk whose worker died is taken over once its lease has expired (docs/decisions/0018).
+    """
+
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATES = [(QUEUED, "queued"), (RUNNING, "running"), (DONE, "done"), (FAILED, "failed")]
+    FINISHED = (DONE, FAILED)
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.IntegerField()
+    first_seq = models.IntegerField()
+    last_seq = models.IntegerField()
+    size = models.IntegerField(help_text="operations in the chunk when it was cut")
+    state = models.CharField(max_length=16, choices=STATES, default=QUEUED)
+    attempts = models.IntegerField(default=0, help_text="how many times a task claimed it")
+    owner = models.CharField(max_length=255, blank=True, default="", help_text="the task holding the lease")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "mooc_bridge_sync"
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="sync_chunk_run_number")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.number} of run {self.run_id} ({self.state})"

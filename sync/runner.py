@@ -25,7 +25,8 @@ from . import journal, report
 from .models import Operation, SyncRun
 from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied
 
-__all__ = ["Progress", "SyncOptions", "SyncRefused", "resume", "run_sync"]
+__all__ = ["Progress", "SyncOptions", "SyncRefused", "Work", "apply_work", "make_plan", "open_work", "resume",
+           "run_sync", "target_key"]
 
 _ = Translator.for_package("sync").gettext
 
@@ -201,15 +202,34 @@ def resume(run_id: int, target: Adapter | None = None, *, progress: Progress | N
 
         target = open_spec(run.target_spec)
     journal.claim_operations(run)
-    rows = Operation.objects.filter(run=run).filter(state__in=[Operation.PLANNED, Operation.STARTED, Operation.FAILED])
-    work = []
+    return _apply_and_finish(run, target, open_work(run, retry_failed=True), options, progress)
+
+
+Work = list[tuple[int, Change, bool]]
+"""``(operation id, change, verify first)`` in plan order."""
+
+
+def open_work(run: SyncRun, first_seq: int | None = None, last_seq: int | None = None, *,
+              retry_failed: bool = False) -> Work:
+    """The operations of ``run`` still to apply (optionally only ``first_seq``..``last_seq``).
+
+    ``planned`` ones are written; ``started`` ones (their write may have happened) are re-read first, and so
+    are failed ones worth retrying when ``retry_failed``. Done, skipped and fatally failed ones are left alone.
+    """
+    states = [Operation.PLANNED, Operation.STARTED] + ([Operation.FAILED] if retry_failed else [])
+    rows = Operation.objects.filter(run=run, state__in=states)
+    if first_seq is not None:
+        rows = rows.filter(seq__gte=first_seq)
+    if last_seq is not None:
+        rows = rows.filter(seq__lte=last_seq)
+    work: Work = []
     for row in rows.order_by("seq").iterator(chunk_size=2000):
         if row.state == Operation.FAILED and not row.retriable:
             continue
         record = STREAMS[row.stream].model_validate(row.payload)
         change = Change(key=row.key, stream=row.stream, action=row.action, record=record, force=row.force)
         work.append((row.pk, change, row.state != Operation.PLANNED))
-    return _apply_and_finish(run, target, work, options, progress)
+    return work
 
 
 def _apply_and_finish(run: SyncRun, target: Adapter, work: list[tuple[int, Change, bool]], options: SyncOptions,
@@ -268,8 +288,18 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[start:start + size]
 
 
+def apply_work(run: SyncRun, target: Adapter, work: Work, options: SyncOptions, progress: Progress, *,
+               keep_bookmark: bool = True) -> None:
+    """Apply ``work`` to ``target``, journalling every batch (see the module docstring).
+
+    ``progress`` is called after every committed batch (it may raise to stop: what is in flight is committed
+    first). ``keep_bookmark=False`` leaves the run's bookmark alone (chunks applied in parallel).
+    """
+    _apply(run, target, work, options, progress, keep_bookmark=keep_bookmark)
+
+
 def _apply(run: SyncRun, target: Adapter, work: list[tuple[int, Change, bool]], options: SyncOptions,
-           progress: Progress) -> None:
+           progress: Progress, *, keep_bookmark: bool = True) -> None:
     size = max(1, options.batch_size or target.batch_size)
     workers = max(1, options.workers)
     total = len(work)
@@ -280,7 +310,7 @@ def _apply(run: SyncRun, target: Adapter, work: list[tuple[int, Change, bool]], 
         for chunk in _chunks(to_verify, size):
             answers = list(pool.map(lambda item: _verify(target, item[1]), chunk))
             settled = [(pk, answer) for (pk, _change), answer in zip(chunk, answers, strict=True) if answer]
-            journal.record_results(run, settled, run.bookmark)
+            journal.record_results(run, settled, run.bookmark if keep_bookmark else None)
             to_write.extend(item for item, answer in zip(chunk, answers, strict=True) if answer is None)
             done += len(settled)
             progress("verify", done, total)
@@ -304,7 +334,7 @@ def _apply(run: SyncRun, target: Adapter, work: list[tuple[int, Change, bool]], 
                     while bookmark.get("batches_committed", 0) in finished:
                         bookmark["batches_committed"] = bookmark.get("batches_committed", 0) + 1
                     journal.record_results(run, [(pk, r) for (pk, _c), r in zip(batch, results, strict=True)],
-                                           dict(bookmark))
+                                           dict(bookmark) if keep_bookmark else None)
                     done += len(batch)
                     progress("write", done, total)
         except BaseException:
@@ -315,6 +345,7 @@ def _apply(run: SyncRun, target: Adapter, work: list[tuple[int, Change, bool]], 
                 except BaseException:  # noqa: S112 - those stay "started" and are re-read on resume
                     continue
                 journal.record_results(run, [(pk, r) for (pk, _c), r in zip(batch, results, strict=True)],
-                                       dict(bookmark))
+                                       dict(bookmark) if keep_bookmark else None)
             raise
-        run.bookmark = bookmark
+        if keep_bookmark:
+            run.bookmark = bookmark
