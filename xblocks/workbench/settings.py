@@ -32,7 +32,8 @@ EXCLUDED_XBLOCKS = {
 
 # The SDK lists django-pyfs for its sample blocks' file-system service; our blocks do not use it.
 INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "djpyfs"]
-INSTALLED_APPS += ["xblocks.workbench.apps.WorkbenchDemoConfig", "sync.apps.SyncConfig"]
+INSTALLED_APPS += ["xblocks.workbench.apps.WorkbenchDemoConfig", "sync.apps.SyncConfig",
+                   "xblocks.scorm.apps.ScormPlayerConfig"]
 WORKBENCH = {**WORKBENCH, "services": {k: v for k, v in WORKBENCH["services"].items() if k != "fs"}}
 ROOT_URLCONF = "xblocks.workbench.urls"
 TEMPLATES[0]["DIRS"].insert(0, str(Path(__file__).resolve().parent / "templates"))

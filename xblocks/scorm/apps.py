@@ -1,0 +1,20 @@
+"""The SCORM block as an Open edX plugin app, so that Studio's and the LMS's Celery workers know its task.
+
+Workers only register tasks of installed Django apps (``autodiscover_tasks`` imports ``<app>.tasks``); an
+XBlock alone is not an app. This app has no models and mounts no URLs: being installed is its whole job.
+"""
+
+from django.apps import AppConfig
+
+
+class ScormPlayerConfig(AppConfig):
+    """Loaded by edx-platform through the ``cms.djangoapp`` and ``lms.djangoapp`` entry points."""
+
+    name = "xblocks.scorm"
+    label = "mooc_bridge_scorm"
+    verbose_name = "mooc-bridge SCORM player"
+    plugin_app: dict = {}  # nothing to mount or configure (plain data, so it imports outside edx-platform)
+
+    def ready(self):
+        """Register the package-import task with whichever Celery app the process runs."""
+        from . import tasks  # noqa: F401 - imported for its @shared_task registration
