@@ -17,8 +17,8 @@ from typing import Any
 from adapters.i18n import gettext_noop as N_
 from adapters.records import Person, normalize_code
 
-__all__ = ["OPTIONAL_KEYS", "REVIEW_REASONS", "Matching", "ReviewCase", "TargetIndex", "identity_keys", "match_people",
-           "observe", "person_key", "resolve"]
+__all__ = ["OPTIONAL_KEYS", "REVIEW_REASONS", "Matching", "ReviewCase", "TargetIndex", "admit", "identity_keys",
+           "match_people", "observe", "person_key", "resolve"]
 
 OPTIONAL_KEYS = ("email", "phone", "username")
 """Keys used only when configured (``--match email,phone``)."""
@@ -129,17 +129,25 @@ class TargetIndex:
         self.people: list[Person] = []
         self.by_identity: dict[Any, int] = {}
         self.index: dict[tuple[str, str], list[int]] = {}
+        self._by_object: dict[int, int] = {}  # id(person) → index, for objects seen before (kept alive below)
+        self._seen: list[Person] = []
 
     def add(self, person: Person) -> int:
         """Add a target user (once; the same user seen twice is one) and return its index."""
+        found = self._by_object.get(id(person))
+        if found is not None:  # this very object again (a target's user list, then its records)
+            return found
         identity: Any = ("u", person.username) if person.username else (
             person.student_number, person.email, person.phone, person.name,
             tuple(sorted(person.external_ids.items())))
         found = self.by_identity.get(identity)
         if found is not None:
+            self._by_object[id(person)] = found
+            self._seen.append(person)
             return found
         position = len(self.people)
         self.people.append(person)
+        self._by_object[id(person)] = position
         self.by_identity[identity] = position
         primary, extra = identity_keys(person, self.optional)
         for pair in primary:
@@ -192,6 +200,32 @@ def observe(result: Matching, person: Person) -> str:
     return key
 
 
+def admit(result: Matching, index: TargetIndex, person: Person) -> str | None:
+    """Observe ``person`` and, when its key is new, match it at once (one pass instead of observe + resolve).
+
+    Returns the key, or ``None`` when ``person`` contradicts an earlier person of the same key: then the
+    caller must start again with :func:`observe` for everyone and :func:`resolve` (which puts the key under
+    review first). Two keys matching one target user are the caller's to detect (``result.matched``).
+    """
+    key = person_key(person)
+    if key is None:
+        return observe(result, person)  # no key: reviewed at once, never matched
+    result.key_of[id(person)] = key
+    people = result.people
+    first = people.get(key)
+    if first is not None:
+        return None if first != person and _source_conflict(first, person) else key
+    people[key] = person
+    verdict = _match_one(person, index)
+    if isinstance(verdict, ReviewCase):
+        result.review[key] = verdict
+    elif verdict is None:
+        result.new[key] = person
+    else:
+        result.matched[key] = verdict
+    return key
+
+
 def resolve(result: Matching, index: TargetIndex) -> Matching:
     """Match every observed source person to at most one target user (see the module docstring)."""
     claimed: dict[int, list[str]] = {}
@@ -227,8 +261,15 @@ def match_people(sources: Iterable[Person], index: TargetIndex) -> Matching:
 
 def _match_one(person: Person, index: TargetIndex) -> int | ReviewCase | None:
     """One person: the target index, ``None`` (nobody), or a :class:`ReviewCase`."""
-    primary, extra = identity_keys(person, index.optional)
     people = index.people
+    number = person.student_number
+    if number and not index.optional and not person.external_ids:  # the usual case: one lookup decides
+        found = index.index.get(("sn", number))
+        if found is None:
+            return None
+        if len(found) == 1 and people[found[0]].student_number == number:
+            return found[0]
+    primary, extra = identity_keys(person, index.optional)
     hits = index.lookup(primary)
     fallback = False
     if not hits:

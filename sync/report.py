@@ -50,7 +50,11 @@ COUNT_LABELS = {
     "new_people": N_("new people (no target user yet)"), "unmatched": N_("not found in the target"),
     "review": N_("held for review"), "planned": N_("changes planned"), "held": N_("held back by a policy"),
     "unchanged": N_("already up to date"), "kept": N_("kept (not unenrolled)"),
+    "outside_target": N_("left out: the target holds course grades only"),
 }
+
+_OPTIONAL_COUNTS = frozenset({"outside_target"})
+"""Counts shown only when the plan has them."""
 
 STATE_LABELS = {"planned": N_("planned"), "started": N_("started"), "done": N_("done"), "failed": N_("failed"),
                 "skipped": N_("skipped")}
@@ -216,7 +220,8 @@ def render_html(data: dict[str, Any]) -> str:
     from django.template import Context, Engine
 
     labels = {key: _(text) for key, text in LABELS.items()}
-    counts = [(_(label), data["counts"].get(key, 0)) for key, label in COUNT_LABELS.items()]
+    counts = [(_(label), data["counts"].get(key, 0)) for key, label in COUNT_LABELS.items()
+              if key in data["counts"] or key not in _OPTIONAL_COUNTS]
     counts += [(_(STATE_LABELS.get(state, state)), n) for state, n in sorted(data["counts"].get("states", {}).items())]
     distribution = data["distribution"]
     after_label = labels["after_planned"] if distribution["projected"] else labels["after"]

@@ -23,7 +23,7 @@ from adapters.records import STREAMS, Person, Record
 
 from . import journal, report
 from .models import Operation, SyncRun
-from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied
+from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied, target_traits
 
 __all__ = ["Progress", "SyncOptions", "SyncRefused", "Work", "apply_work", "make_plan", "open_work", "resume",
            "run_sync", "target_key"]
@@ -109,7 +109,9 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     source.check_connection()
     target.check_connection()
     counted = [0]
-    records = _read(source, stream, ReadScope(course_id=options.source_course), progress, counted)
+    traits = target_traits(target)
+    detail = {"detail": "course"} if traits["course_grades_only"] else {}
+    records = _read(source, stream, ReadScope(course_id=options.source_course, options=detail), progress, counted)
     source_courses = sorted({r.course_id for r in records if r.course_id}, key=str)
     if options.target_course and len(source_courses) > 1 and not options.course_map:
         raise SyncRefused(_("The source has {count} courses ({courses}) but the target names one course; "
@@ -133,7 +135,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     plan_options = PlanOptions(target_key=target_key(target, options), unenroll=options.unenroll,
                                force=options.force, match=tuple(options.match), closed_target=closed,
                                target_course=options.target_course, course_map=options.course_map,
-                               item_map=options.item_map)
+                               item_map=options.item_map, **traits)
     progress("plan", 0, len(records))
     plan = build_plan(kind, records, current, plan_options, people)
     progress("plan", len(records), len(records))

@@ -38,6 +38,7 @@ class OpenEdxAdapter(Adapter):
     reads: ClassVar[frozenset[str]] = frozenset({"persons", "enrollments", "line_items", "scores"})
     writes: ClassVar[frozenset[str]] = frozenset({"enrollments", "scores"})
     batch_size: ClassVar[int] = 100
+    computed_course_grade: ClassVar[bool] = True  # course grades are computed from subsections; never written
 
     def __init__(self, settings: OpenEdxSettings, *, client: HttpClient | None = None,
                  retry: RetryPolicy | None = None, rate_limiter: RateLimiter | None = None):
@@ -105,7 +106,7 @@ class OpenEdxAdapter(Adapter):
         elif stream == "enrollments":
             numbers = self._numbers_by_username(course)
             for item in self.api.iter_enrollments(course):
-                person = Person(source=self.name, username=item.user, student_number=numbers.get(item.user))
+                person = Person(source=self.name, username=item.user, student_number=self._number(item.user, numbers))
                 yield Enrollment(source=self.name, person=person, course_id=item.course_id,
                                  status="active" if item.is_active else "inactive", mode=item.mode,
                                  updated_at=item.created)
@@ -124,10 +125,20 @@ class OpenEdxAdapter(Adapter):
         for account in self._lookup_accounts(usernames):
             yield self._person(account, numbers.get(account.username))
 
+    def _number(self, username: str, numbers: dict[str, str], key: str | None = None) -> str | None:
+        """The 学号 of ``username`` by the settings' source: the username itself, the gradebook's
+        ``external_user_key`` (``key`` when the caller has it) or the program's ``student_key``; else ``None``."""
+        source = self.settings.student_number_source
+        if source == "username":
+            return username
+        if source == "none":
+            return None
+        return key or numbers.get(username)
+
     def _person(self, account: Account, number: str | None = None) -> Person:
         ids = {"openedx": str(account.id)} if account.id is not None else {}
-        if number is None and self.settings.student_number_source == "username":
-            number = account.username
+        if number is None:
+            number = self._number(account.username, {})
         return Person(source=self.name, username=account.username, email=account.email or None,
                       name=account.name or None, student_number=number, external_ids=ids)
 
@@ -135,17 +146,16 @@ class OpenEdxAdapter(Adapter):
         numbers = self._numbers_by_username(course)
         for grade in self.api.iter_course_grades(course):
             person = Person(source=self.name, username=grade.username, email=grade.email or None,
-                            student_number=numbers.get(grade.username))
+                            student_number=self._number(grade.username, numbers))
             yield Score(source=self.name, person=person, course_id=course, value=round(grade.percent * 100, 4),
                         scale="percent", text=grade.letter_grade or None)
         if scope.options.get("detail", "all") == "course":
             return
         mine = self.service_user() if self.settings.overrides == "check" else None
         for entry in self.api.iter_gradebook(course):
-            number = entry.external_user_key or numbers.get(entry.username)
             person = Person(source=self.name, username=entry.username, email=entry.email or None,
                             name=entry.full_name or None, external_ids={"openedx": str(entry.user_id)},
-                            student_number=number if self.settings.student_number_source != "none" else None)
+                            student_number=self._number(entry.username, numbers, entry.external_user_key))
             for sub in entry.section_breakdown:
                 overridden = False
                 if mine is not None and sub.attempted:
@@ -208,7 +218,9 @@ class OpenEdxAdapter(Adapter):
             return person.username
         source = self.settings.student_number_source
         if person.student_number and source == "username":
-            return person.student_number
+            # the number is a username only if such an account exists; else try the e-mail (enrollment_allowed)
+            if self._lookup_accounts([person.student_number]):
+                return person.student_number
         if person.student_number and source in ("program", "external_user_key"):
             self._numbers_by_username(course)
             with self._lock:

@@ -118,11 +118,15 @@ class OpenEdxApi:
         return parse(EnrollmentItem, EnrollmentItem.from_single(data), {"endpoint": url})
 
     def set_enrollment(self, username: str, course_id: str, active: bool, mode: str | None) -> EnrollmentItem:
-        """``POST /api/enrollment/v1/enrollment`` with ``is_active`` (false unenrolls); idempotent: it sets a state."""
+        """``POST /api/enrollment/v1/enrollment`` with ``is_active`` (false unenrolls).
+
+        Sent as not idempotent: after a failure where the LMS may have acted (read timeout, 5xx) it is not
+        re-sent here; the writer re-reads the enrollment first (:mod:`adapters.openedx.writes`).
+        """
         body: dict[str, Any] = {"user": username, "is_active": active, "course_details": {"course_id": course_id}}
         if mode:
             body["mode"] = mode
-        data = json_body(self.client.request("POST", "/api/enrollment/v1/enrollment", json=body, idempotent=True))
+        data = json_body(self.client.request("POST", "/api/enrollment/v1/enrollment", json=body, idempotent=False))
         return parse(EnrollmentItem, EnrollmentItem.from_single(data), {"endpoint": "/api/enrollment/v1/enrollment"})
 
     def bulk_enroll(self, identifiers: Sequence[str], course_id: str, action: str) -> list[BulkEnrollResult]:
@@ -207,10 +211,12 @@ class OpenEdxApi:
     def bulk_update(self, course_id: str, items: Sequence[dict[str, Any]]) -> list[BulkUpdateItem]:
         """``POST /api/grades/v1/gradebook/{course_id}/bulk-update``: per-item results (202 all ok, 422 some not).
 
-        Setting an override to absolute values is idempotent, so the request is retried like a PUT.
+        Not idempotent for us: each request that lands adds a history row per learner and queues a
+        recalculation, so it is retried here only when it surely never reached the LMS (throttled, not
+        connected). After a lost answer the writer re-reads the items before sending any again.
         """
         url = f"/api/grades/v1/gradebook/{_path(course_id)}/bulk-update"
-        response = self.client.request("POST", url, json=list(items), idempotent=True, ok_statuses=(422,))
+        response = self.client.request("POST", url, json=list(items), idempotent=False, ok_statuses=(422,))
         return parse_list(BulkUpdateItem, json_body(response), {"endpoint": url})
 
     def close(self) -> None:

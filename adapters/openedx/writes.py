@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.base import Change, ChangeResult
 from adapters.errors import AdapterError, DataError, FatalError
 from adapters.http import redact
+from adapters.http.retry import NOT_SENT_CODES
 from adapters.i18n import Translator
 from adapters.records import Enrollment, Person, Score
 
@@ -29,6 +30,15 @@ _ = Translator.for_package("adapters").gettext
 
 PROGRAM_OK = frozenset({"active", "inactive"})
 """Program-course enrollment statuses that mean success; anything else (not-in-program, conflict…) is a failure."""
+
+RESEND_ROUNDS = 2
+"""How often a write whose answer was lost is sent again, each time only for what a re-read shows is missing."""
+
+
+def lost_answer(exc: AdapterError) -> bool:
+    """True when a request may have reached the LMS and been acted on though no answer came back
+    (read timeout, a connection dropped after sending, 5xx): re-read before sending anything again."""
+    return exc.retriable and exc.code not in NOT_SENT_CODES
 
 
 class _Writer:
@@ -70,6 +80,14 @@ class _Writer:
     def fail(self, i: int, change: Change, exc: AdapterError) -> None:
         self.results[i] = ChangeResult(key=change.key, status="failed", message=exc.message, error=exc.to_dict(),
                                        retriable=exc.retriable)
+
+    def pause(self, exc: AdapterError, round_: int) -> None:
+        """Wait before sending again after a lost answer (the server's Retry-After, else the policy's back-off)."""
+        policy = getattr(getattr(self.api, "client", None), "policy", None)
+        if policy is None:
+            return
+        wait = getattr(exc, "retry_after", None)
+        policy.sleep(policy.backoff(round_) if wait is None else min(float(wait), policy.retry_after_cap))
 
     def guarded(self, items: Sequence[tuple[int, Change, Any]], fn: Callable[[], None]) -> None:
         """Run ``fn``; if the whole request fails, fail every change of ``items`` not yet decided."""
@@ -156,13 +174,30 @@ class EnrollmentWriter(_Writer):
                 self.ok(i, change, "applied" if deleted else "unchanged")
             return
         mode = change.record.mode or self.adapter.settings.mode
-        result = self.api.set_enrollment(username, course, active, mode if active else change.record.mode)
+        result = self._set_enrollment(username, course, active, mode if active else change.record.mode)
         if result.is_active == active:
             self.ok(i, change)
         else:
             message = _("Open edX did not change the enrollment of {user}.").format(user=username)
             self.fail(i, change, FatalError(message, code="not_applied",
                                             where={"course_id": course, "username": username}))
+
+    def _set_enrollment(self, username: str, course: str, active: bool, mode: str | None):
+        """Set the enrollment; after a lost answer, re-read it and send again only if it is not so (bounded)."""
+        for round_ in range(RESEND_ROUNDS + 1):
+            try:
+                return self.api.set_enrollment(username, course, active, mode)
+            except AdapterError as exc:
+                if not lost_answer(exc) or round_ == RESEND_ROUNDS:
+                    raise
+                try:
+                    now = self.api.enrollment(username, course)
+                except AdapterError as again:
+                    raise exc from again
+                if now is not None and now.is_active == active and (not active or not mode or now.mode == mode):
+                    return now
+                self.pause(exc, round_ + 1)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _bulk(self, items: list[tuple[int, Change, str, str | None]]) -> None:
         groups: dict[tuple[str, str], list] = defaultdict(list)
@@ -253,7 +288,41 @@ class ScoreWriter(_Writer):
         return {"user_id": user_id, "usage_id": score.line_item_id, "grade": grade}
 
     def _bulk(self, course: str, items: list) -> None:
-        answers = self.api.bulk_update(course, [body for _i, _c, body in items])
+        """Send one bulk-update. Its answer lost (the LMS may have acted): re-read every item, mark those
+        already holding our override as applied, and send the rest again (at most :data:`RESEND_ROUNDS` times);
+        never the same override twice blindly. Still failing: the error fails the rest, retriable, so that
+        ``sync resume`` re-reads them."""
+        for round_ in range(RESEND_ROUNDS + 1):
+            try:
+                answers = self.api.bulk_update(course, [body for _i, _c, body in items])
+            except AdapterError as exc:
+                if not lost_answer(exc) or round_ == RESEND_ROUNDS:
+                    raise
+                items = self._not_landed(items, exc)
+                if not items:
+                    return
+                self.pause(exc, round_ + 1)
+                continue
+            self._answers(course, items, answers)
+            return
+
+    def _not_landed(self, items: list, exc: AdapterError) -> list:
+        """The items whose override is not in the LMS now; the others are marked applied."""
+        missing = []
+        for i, change, body in items:
+            try:
+                override = self.api.subsection_grade(body["usage_id"], body["user_id"]).override
+            except AdapterError as again:
+                raise exc from again
+            grade = body["grade"]
+            if override is not None and _close(override.earned_graded_override, grade["earned_graded_override"]) \
+                    and _close(override.possible_graded_override, grade["possible_graded_override"]):
+                self.ok(i, change, message=_("Written; the answer was lost, so it was confirmed by re-reading."))
+            else:
+                missing.append((i, change, body))
+        return missing
+
+    def _answers(self, course: str, items: list, answers: list) -> None:
         by_key = {(str(a.user_id), a.usage_id): a for a in answers}
         positional = len(answers) == len(items)
         for n, (i, change, body) in enumerate(items):
@@ -297,6 +366,10 @@ class ScoreWriter(_Writer):
         overridden = self.adapter._overridden(detail, self.adapter.service_user())
         return Score(source="openedx", person=record.person, course_id=course, line_item_id=record.line_item_id,
                      value=earned, max_score=possible or None, scale="points", overridden=overridden)
+
+
+def _close(a: float | None, b: float) -> bool:
+    return a is not None and abs(float(a) - float(b)) < 1e-9
 
 
 def _unknown(person: Person) -> FatalError:

@@ -47,6 +47,8 @@ class SpreadsheetAdapter(Adapter):
     reads = frozenset({"persons", "scores", "enrollments"})
     writes = frozenset({"scores"})
     batch_size: ClassVar[int] = 5000  # the draft is rewritten per batch: large batches keep that cheap
+    identity_closed: ClassVar[bool] = False  # a draft lists nobody in advance: every matched person may be added
+    course_grades_only: ClassVar[bool] = True  # the draft holds one 成绩 per course (no line items)
 
     def __init__(self, path: str | Path, *, profile: str | None = None, profiles: Sequence[str | Path] = (),
                  encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None,
@@ -312,6 +314,9 @@ class SpreadsheetAdapter(Adapter):
         course = self.course or record.course_id
         if not course:
             raise DataError(_("No 课程号: give course=… in the target."), code="course_required", where=where)
+        if record.line_item_id:
+            raise _Skip(_("The 教务 draft holds course grades only; {item} is not put in it.").format(
+                item=record.line_item_id))
         if record.status in ("pending", "incomplete"):
             raise _Skip(_("The grade of {who} is not final ({status}); it is not put in the draft.").format(
                 who=person.label(), status=record.status))

@@ -426,6 +426,26 @@ def test_people_without_an_account_get_enrollment_allowed(lms, clock):
     assert not lms.allowed and adapter.current(gone) is None
 
 
+def test_a_student_number_is_a_username_only_when_that_account_exists(lms, rsps, clock):
+    adapter = make(clock, student_number="username")
+    results = adapter.write("enrollments", [enrol("a", student_number="20230007"),
+                                            enrol("b", student_number="20239999", email="new@example.edu")])
+    assert [r.status for r in results] == ["applied", "applied"]
+    assert lms.enrolled[("20230007", COURSE)] is True and lms.allowed == {("new@example.edu", COURSE)}
+    posted = [json.loads(c.request.body)["user"] for c in rsps.calls
+              if c.request.method == "POST" and c.request.url.endswith("/api/enrollment/v1/enrollment")]
+    assert posted == ["20230007"]  # the unknown number was never sent as a username (Open edX answers 406)
+
+
+def test_student_number_username_applies_to_every_person_read(lms, clock):
+    adapter = make(clock, student_number="username", overrides="skip")
+    for stream in ("scores", "enrollments"):
+        people = [r.person for r in adapter.read(stream)]
+        assert people and all(p.student_number == p.username for p in people), stream
+    assert {s.person.student_number for s in adapter.read("scores") if s.line_item_id is None} == {
+        "alice", "bob", "20230007"}
+
+
 def test_an_email_with_an_account_is_enrolled_normally(lms, clock):
     results = make(clock).write("enrollments", [enrol("x", email="bob@example.edu")])
     assert results[0].status == "applied" and not lms.allowed
@@ -488,14 +508,71 @@ def test_a_refused_batch_fails_each_of_its_changes(lms, clock):
     assert {r.error["code"] for r in results} == {"forbidden"} and not any(r.retriable for r in results)
 
 
-def test_a_batch_lost_to_5xx_is_retried_then_reported_retriable(rsps, clock):
+def test_a_batch_lost_to_5xx_is_re_read_before_each_resend_then_reported_retriable(rsps, clock):
     url = re.compile(re.escape(LMS) + r"/api/grades/v1/gradebook/[^/]+/bulk-update")
     for _ in range(6):
         rsps.add(responses.POST, url, status=503)
     lms = FakeLms(rsps)
     results = make(clock).write("scores", [grade("g1", "alice", SEQ[0], 90.0)])
     assert results[0].status == "failed" and results[0].retriable and results[0].error["status"] == 503
-    assert len(clock.sleeps) == 5 and (11, SEQ[0]) not in lms.overrides
+    assert (11, SEQ[0]) not in lms.overrides
+    calls = ["POST" if "bulk-update" in c.request.url else "GET" for c in rsps.calls
+             if "bulk-update" in c.request.url or "/subsection/" in c.request.url]
+    assert calls == ["POST", "GET", "POST", "GET", "POST"]  # never sent again without a re-read first
+    assert len(clock.sleeps) == 2
+
+
+def lose_answers(rsps, pattern, holder, handler_name, applies=lambda item: True, times=1):
+    """The LMS acts on the next ``times`` requests (items for which ``applies``), then the answer is lost (504)."""
+    def callback(request):
+        body = json.loads(request.body)
+        kept = [item for item in body if applies(item)] if isinstance(body, list) else body
+        getattr(holder[0], handler_name)(request, {}, kept)
+        return 504, {}, ""
+    for _ in range(times):
+        rsps.add_callback(responses.POST, re.compile(re.escape(LMS) + pattern), callback=callback)
+
+
+def test_a_bulk_update_whose_answer_is_lost_is_re_read_not_re_sent(rsps, clock):
+    holder = []
+    lose_answers(rsps, r"/api/grades/v1/gradebook/[^/]+/bulk-update", holder, "bulk_update")
+    holder.append(lms := FakeLms(rsps))
+    results = make(clock).write("scores", [grade("g1", "alice", SEQ[0], 90.0), grade("g2", "bob", SEQ[1], 3.0, 4.0,
+                                                                                       "points")])
+    assert [r.status for r in results] == ["applied", "applied"]
+    assert "re-read" in results[0].message
+    assert len([c for c in rsps.calls if "bulk-update" in c.request.url]) == 1
+    assert lms.overrides[(12, SEQ[1])]["earned_graded_override"] == 3.0
+
+
+def test_a_lost_bulk_update_resends_only_the_items_that_did_not_land(rsps, clock):
+    holder = []
+    lose_answers(rsps, r"/api/grades/v1/gradebook/[^/]+/bulk-update", holder, "bulk_update",
+                 applies=lambda item: item["user_id"] == 11)
+    holder.append(lms := FakeLms(rsps))
+    results = make(clock).write("scores", [grade("g1", "alice", SEQ[0], 90.0), grade("g2", "bob", SEQ[0], 80.0)])
+    assert [r.status for r in results] == ["applied", "applied"]
+    posts = [json.loads(c.request.body) for c in rsps.calls if "bulk-update" in c.request.url]
+    assert [[item["user_id"] for item in body] for body in posts] == [[11, 12], [12]]
+    assert lms.overrides[(12, SEQ[0])]["earned_graded_override"] == 80.0
+
+
+def test_an_enrollment_whose_answer_is_lost_is_re_read_not_re_sent(rsps, clock):
+    holder = []
+    lose_answers(rsps, r"/api/enrollment/v1/enrollment$", holder, "set_enrollment")
+    holder.append(lms := FakeLms(rsps))
+    results = make(clock).write("enrollments", [enrol("a", username="20230007")])
+    assert [r.status for r in results] == ["applied"] and lms.enrolled[("20230007", COURSE)] is True
+    assert len([c for c in rsps.calls if c.request.method == "POST" and c.request.url.endswith("/enrollment")]) == 1
+
+
+def test_a_lost_enrollment_that_did_not_land_is_sent_again(rsps, clock):
+    rsps.add(responses.POST, re.compile(re.escape(LMS) + r"/api/enrollment/v1/enrollment$"), status=502)
+    lms = FakeLms(rsps)
+    results = make(clock).write("enrollments", [enrol("a", username="20230007")])
+    assert [r.status for r in results] == ["applied"] and lms.enrolled[("20230007", COURSE)] is True
+    gets = [c for c in rsps.calls if c.request.method == "GET" and "/enrollment/20230007," in unquote(c.request.url)]
+    assert len(gets) == 1  # re-read once between the two sends
 
 
 def test_scores_that_cannot_be_written_fail_alone(lms, clock):

@@ -101,6 +101,19 @@ def test_rows_that_cannot_go_in_the_draft(tmp_path):
     assert no_course.write("scores", [change("1")])[0].error["code"] == "course_required"
 
 
+def test_the_draft_holds_course_grades_only(tmp_path):
+    adapter = draft(tmp_path)
+    assert adapter.identity_closed is False and adapter.course_grades_only is True
+    course = change("0250002", value=67.0)
+    exam = change("0250002", key="exam", value=49.0, max_score=70.0, scale="points", line_item_id="block-v1:x+exam")
+    results = adapter.write("scores", [course, exam])
+    assert [r.status for r in results] == ["applied", "skipped"]
+    assert "course grades only" in results[1].message and "block-v1:x+exam" in results[1].message
+    _, rows = sheet_rows(tmp_path / "draft.xlsx")
+    assert [(r[0], r[6]) for r in rows[1:]] == [("0250002", 67)], "a subsection score never replaces the 成绩"
+    assert adapter.current(exam) is None
+
+
 def test_rerun_update_and_delete(tmp_path):
     adapter = draft(tmp_path)
     assert [r.status for r in adapter.write("scores", [change("1"), change("2")])] == ["applied", "applied"]

@@ -86,8 +86,6 @@ MOOC = [
     ["北京大学", "0250003", "王五", "ww", 12, 30, 42, "不合格"],
     ["外校", "0259999", "路人", "lr", 30, 70, 100, "优秀"],  # not in Open edX: unmatched, never written
 ]
-XFAIL_TOTAL = ("engine: the MOOC 总分 (course-level score) is planned as a write to Open edX's computed course "
-               "grade and fails course_grade_read_only; item_map cannot map the total (/work/notes/fakeedx.md)")
 
 
 def enrolled_as_on_the_roster(lms: FakeOpenEdx) -> None:
@@ -144,7 +142,6 @@ def test_mooc_component_grades_go_into_the_gradebook_once(lms, tmp_path):
     assert lms.traffic.duplicates() == {}
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL_TOTAL)
 def test_a_mooc_total_does_not_fail_the_run(lms, tmp_path):
     enrolled_as_on_the_roster(lms)
     result = mooc_grades(lms, tmp_path, write_xlsx(tmp_path / "mooc.xlsx", MOOC))

@@ -2,8 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from adapters.openedx import OpenEdxAdapter
 from adapters.records import Person
-from sync.plan import PlanOptions, build_plan, operation_key
+from adapters.spreadsheet import XlsxAdapter
+from sync.plan import PlanOptions, build_plan, operation_key, target_traits
 
 from .memory import enrol, person, score
 
@@ -121,3 +125,60 @@ def test_roster_only_unenrolls_students_of_courses_in_the_source():
     target = [enrol(A), enrol(teacher, role="teacher"), enrol(B, course="C2")]
     result = roster([enrol(person("1"))], target, unenroll=True)
     assert result.ops == []
+
+
+def test_the_total_is_mapped_to_a_line_item_by_item_map_total():
+    result = grades([score(person("1"), 90, item=None)], [], item_map={"total": "block-v1:X+MOOC"})
+    assert [(op.action, op.item, op.record.line_item_id) for op in result.ops] == [
+        ("create", "block-v1:X+MOOC", "block-v1:X+MOOC")]
+
+
+def test_a_target_that_computes_its_course_grade_holds_course_level_scores():
+    source = [score(person("1"), 90, item=None), score(person("1"), 27, item="quiz"),
+              score(person("2"), 70, item=None)]
+    target = [score(A, 80, item=None), score(B, 70, item=None)]
+    result = grades(source, target, computed_course_grade=True)
+    assert [(op.item, op.reason) for op in result.ops] == [("quiz", "new_grade")]
+    assert [(op.person.student_number, op.reason, op.params["before"]) for op in result.held] == [
+        ("1", "target_computes_course_grade", "80")]
+    assert result.unchanged == 1  # an equal course grade is simply up to date
+    mapped = grades(source[:1], target, computed_course_grade=True, item_map={"total": "mooc"})
+    assert [(op.item, op.reason) for op in mapped.ops] == [("mooc", "new_grade")] and mapped.held == []
+
+
+def test_a_course_grades_only_target_leaves_line_items_out():
+    source = [score(person("1"), 67, item=None), score(person("1"), 18, item="quiz"), score(person("1"), 49,
+                                                                                             item="exam")]
+    result = grades(source, [], course_grades_only=True)
+    assert [(op.item, op.record.value) for op in result.ops] == [(None, 67)]
+    assert result.outside == 2 and result.counts()["outside_target"] == 2
+
+
+def test_target_traits_come_from_the_adapter():
+    assert target_traits(OpenEdxAdapter) == {"computed_course_grade": True, "course_grades_only": False}
+    assert target_traits(XlsxAdapter) == {"computed_course_grade": False, "course_grades_only": True}
+    assert target_traits(object()) == {"computed_course_grade": False, "course_grades_only": False}
+
+
+def test_a_person_with_two_different_grades_for_one_item_is_held_and_the_rest_planned():
+    one_a, one_b = person("1"), person("1")
+    source = [score(one_a, 60), score(person("2"), 75), score(one_b, 61), score(one_a, 60, item="hw2")]
+    result = grades(source, [score(A, 50), score(B, 70)])
+    assert [(case.reason, case.records) for case in result.review] == [("source_duplicate_record", 3)]
+    assert [(op.person.student_number, op.reason, op.seq) for op in result.ops] == [("2", "grade_changed", 0)]
+
+
+def test_the_same_grade_twice_is_one_operation_and_the_histogram_counts_the_target():
+    source = [score(person("1"), 60), score(person("1"), 60.0), score(person("2"), 95)]
+    result = grades(source, [score(A, 50), score(B, 95), score(B, 85, item=None)])
+    assert [op.reason for op in result.ops] == ["grade_changed"] and result.unchanged == 1
+    assert result.histogram == {"hw1": [1, 0, 0, 0, 1, 0], "": [0, 0, 0, 1, 0, 0]}
+
+
+def test_records_of_the_wrong_type_are_refused():
+    with pytest.raises(TypeError, match="target gave a Enrollment"):
+        grades([score(person("1"), 60)], [enrol(A)])
+    with pytest.raises(TypeError, match="source gave a Enrollment"):
+        grades([enrol(person("1"))], [])
+    with pytest.raises(TypeError, match="source gave a Score"):
+        roster([score(person("1"), 60)], [])

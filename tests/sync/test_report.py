@@ -65,3 +65,12 @@ def test_html_is_translated(settings):
     with translation.override("zh-hans"):
         html = render_html(from_journal(run))
     assert "同步报告" in html and 'lang="zh-CN"' in html
+
+
+def test_left_out_records_are_counted_only_when_there_are_some():
+    run, _target = make_run()
+    data = from_journal(run)
+    assert "left out" not in render_html(data)
+    data["counts"]["outside_target"] = 3
+    page = render_html(data)
+    assert "left out: the target holds course grades only" in page

@@ -1,0 +1,189 @@
+"""The grade rules of a plan, in one pass over the source: equal → nothing, new → create, changed → update;
+a newer or hand-set target grade and a pending source grade are held back (unless forced, for the first two).
+
+Traits of the target change two things: a target that computes its course grade (Open edX) holds the
+course-level scores with a reason instead of failing on them (map the total to a line item with
+``item_map["total"]`` to send it), and a target holding course grades only (the 教务 draft) leaves line-item
+scores out (counted as ``outside``).
+
+Speed (docs/decisions/0012, benchmarks/sync_plan.py): people are matched first, then each source record
+is looked up in its person's own cells (duplicates) and current grades (target), both keyed by
+``(course, item)``, so one pass decides everything. Two source records of one person and item that
+disagree send the person to review *before* matching (first reason wins); when the single pass meets
+such a clash it starts again the careful way (dedupe, hold, match, diff), which gives the same plan.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from adapters.records import Score
+
+from .matching import TargetIndex, admit, person_key, resolve
+from .plan_model import PlannedOp, check_types, same_score, utc
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .plan import Planner
+
+__all__ = ["index_grades", "plan_grades"]
+
+Current = dict[int, dict[tuple[Any, Any], Score]]
+_NONE: dict = {}
+
+
+def index_grades(index: TargetIndex, records: list[Score]) -> Current:
+    """The target's grades per target user: ``{position: {(course, item): score}}``; users are added to ``index``."""
+    by_position: Current = {}
+    add = index.add
+    seen: dict[int, dict] = {}
+    last, cells = None, _NONE
+    check_types(records, Score, "target")
+    for record in records:
+        person = record.person
+        if person is not last:  # one learner's grades usually come together
+            last = person
+            cells = seen.get(id(person))
+            if cells is None:
+                position = add(person)
+                cells = by_position.get(position)
+                if cells is None:
+                    cells = by_position[position] = {}
+                seen[id(person)] = cells
+        cells[(record.course_id, record.line_item_id)] = record
+    return by_position
+
+
+def plan_grades(planner: Planner, records: list[Score], current: Current) -> None:
+    """Plan ``records`` against ``current`` (see the module docstring)."""
+    from .plan import observe_all
+
+    check_types(records, Score, "source")
+    if _diff(planner, records, current, admitting=True):
+        return
+    planner.restart()  # the single pass cannot give the careful way's answer: plan again that way
+    matching = planner.plan.matching
+    observe_all(matching, records)
+    cells = planner.dedupe(records)
+    resolve(matching, planner.index)
+    _diff(planner, list(cells.values()), current, admitting=False)
+
+
+def _diff(planner: Planner, records: list[Score], current: Current, *, admitting: bool) -> bool:
+    """One pass over the source. ``admitting``: people are matched as they come (:func:`sync.matching.admit`);
+    returns False (with a partial plan, to be restarted) when that cannot give the careful way's answer: two
+    source records of one person and item disagree, two records of one key disagree on who it is, or two
+    keys match one target user. Not ``admitting``: matching is done and ``records`` are deduplicated."""
+    options, plan = planner.options, planner.plan
+    matching, index = plan.matching, planner.index
+    key_of, matched, new, review, people = (matching.key_of, matching.matched, matching.new, matching.review,
+                                            matching.people)
+    closed, force, mapped = options.closed_target, options.force, planner.mapped
+    computed, only_courses = options.computed_course_grade, options.course_grades_only
+    course_of, item_of, target_person = planner.course, planner.item, planner.target_person
+    ops_append, held_append, stream, target_key = plan.ops.append, plan.held.append, plan.stream, plan.target_key
+    op_type, seq = PlannedOp, planner.seq
+    by_key: dict[str, list] = {}
+    owners: dict[int, str] = {}
+    unchanged = outside = 0
+    last: Any = None
+    context: list = []
+    who = target_who = ""
+    seen_cells: dict = {}
+    current_cells: dict = _NONE
+    writable = False
+    target: Any = None
+    for record in records:
+        person = record.person
+        if person is not last:  # one learner's grades usually come together: look them up once
+            last = person
+            key = key_of.get(id(person))
+            if key is None:  # admitting: a person object not seen yet
+                key = admit(matching, index, person)
+                if key is None:
+                    return False
+            context = by_key.get(key)
+            if context is None:
+                position = matched.get(key)
+                if position is not None and owners.setdefault(position, key) != key:
+                    return False  # two keys, one target user: resolve() holds both for review
+                able = key not in review and (position is not None or (not closed and key in new))
+                cells = _NONE if position is None else current.get(position, _NONE)
+                context = by_key[key] = [key, {}, cells, able, None, ""]
+            who, seen_cells, current_cells, writable, target, target_who = context
+        if mapped:
+            course, item = course_of(record.course_id), item_of(record.line_item_id)
+        else:
+            course, item = record.course_id, record.line_item_id
+        if only_courses and item is not None:
+            outside += 1
+            continue
+        cell = (course, item)
+        if cell in seen_cells:  # the same person and item again: a harmless repeat, or a clash
+            seen = seen_cells[cell]
+            if admitting and seen is not record and who in people and not same_score(seen, record):
+                return False  # the careful way holds this person for review before matching
+            continue
+        seen_cells[cell] = record
+        if not writable:
+            continue
+        before = current_cells.get(cell)
+        if before is not None and before.status == record.status:
+            value, was = record.value, before.value
+            if was == value and before.text == record.text and before.scale == record.scale \
+                    and before.max_score == record.max_score:
+                unchanged += 1
+                continue
+            if record.scale == "percent" and before.scale == "percent" and record.max_score is None \
+                    and before.max_score is None and value is not None and was is not None:
+                if abs(was / 100.0 - value / 100.0) < 1e-9:  # same_score() for the usual 百分制 case
+                    unchanged += 1
+                    continue
+            elif same_score(before, record):
+                unchanged += 1
+                continue
+        if target is None:
+            target = context[4] = target_person(who, person)
+            target_who = context[5] = person_key(target) or who
+        seq += 1
+        if before is None:
+            if computed and item is None:
+                held_append(op_type(seq, stream, "create", record, target, course, item, None,
+                                    "target_computes_course_grade", None, target_who, None, target_key, held=True))
+            elif record.status == "pending":
+                held_append(op_type(seq, stream, "create", record, target, course, item, None, "source_not_final",
+                                    {"status": "pending"}, target_who, None, target_key, held=True))
+            else:
+                ops_append(op_type(seq, stream, "create", record, target, course, item, None, "new_grade", None,
+                                   target_who, None, target_key))
+            continue
+        if computed and item is None:
+            held_append(op_type(seq, stream, "update", record, target, course, item, before,
+                                "target_computes_course_grade", None, target_who, None, target_key, held=True))
+            continue
+        if record.status == "pending":
+            held_append(op_type(seq, stream, "update", record, target, course, item, before, "source_not_final",
+                                {"status": "pending"}, target_who, None, target_key, held=True))
+            continue
+        overridden, was_at, now_at = before.overridden, before.timestamp, record.timestamp
+        if overridden or (was_at is not None and now_at is not None and utc(was_at) > utc(now_at)):
+            reason = "overridden" if overridden else "newer"
+            if force:
+                ops_append(op_type(seq, stream, "update", record, target, course, item, before, f"forced_{reason}",
+                                   None, target_who, None, target_key, force=True))
+            else:
+                params = None if overridden else {"target_time": utc(was_at).isoformat(),
+                                                  "source_time": utc(now_at).isoformat()}
+                held_append(op_type(seq, stream, "update", record, target, course, item, before, f"target_{reason}",
+                                    params, target_who, None, target_key, held=True))
+            continue
+        ops_append(op_type(seq, stream, "update", record, target, course, item, before, "grade_changed", None,
+                           target_who, None, target_key))
+    planner.seq = seq
+    plan.unchanged += unchanged
+    plan.outside += outside
+    if admitting and any(key.startswith("anon:") for key in review):
+        # the careful way lists the people without any key (seen before matching) first: keep that order
+        ordered = sorted(review.items(), key=lambda entry: not entry[0].startswith("anon:"))
+        review.clear()
+        review.update(ordered)
+    return True

@@ -1,0 +1,296 @@
+"""What a plan is made of: options, planned operations with reasons, the plan itself, and grade comparisons.
+
+Split from :mod:`sync.plan` (which builds plans and re-exports everything here): this module has no
+planning rules, only the data a plan carries and the comparisons every rule and the runner share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.base import Change
+from adapters.i18n import gettext_noop as N_
+from adapters.records import Enrollment, Person, Record, Score
+
+from .matching import Matching, ReviewCase
+
+__all__ = ["BUCKETS", "KINDS", "REASONS", "TOTAL_ITEM", "Plan", "PlanOptions", "PlannedOp", "bucket", "histogram",
+           "operation_key", "same_score", "satisfied"]
+
+KINDS = {"roster": "enrollments", "grades": "scores"}
+"""Sync kinds and the stream each one writes."""
+
+TOTAL_ITEM = "total"
+"""The ``item_map`` key that names the course-level score (``line_item_id`` None), e.g. a MOOC's 总分."""
+
+REASONS: dict[str, str] = {
+    "new_enrollment": N_("not enrolled in the target"),
+    "new_person": N_("no target account matched yet; the target receives the source's details"),
+    "reactivate": N_("active in the source, inactive in the target"),
+    "role_changed": N_("role is {before} in the target and {after} in the source"),
+    "mode_changed": N_("enrollment mode is {before} in the target and {after} in the source"),
+    "unenroll_missing": N_("not in the source roster (unenroll was asked for)"),
+    "unenroll_inactive": N_("inactive in the source (unenroll was asked for)"),
+    "unenroll_not_asked": N_("inactive in the source; kept, because unenroll was not asked for"),
+    "new_grade": N_("no grade in the target"),
+    "grade_changed": N_("{before} in the target, {after} in the source"),
+    "target_newer": N_("the target's grade is newer ({target_time} after {source_time}); force to overwrite"),
+    "target_overridden": N_("the target's grade was set by hand; force to overwrite"),
+    "forced_newer": N_("{before} in the target is newer, overwritten with {after} because force was given"),
+    "forced_overridden": N_("{before} was set by hand in the target, overwritten with {after} because force was given"),
+    "source_not_final": N_("the source grade is not final (status {status})"),
+    "target_computes_course_grade": N_("the target computes the course grade itself; map the source's total to "
+                                       "a line item (--item-map total=ITEM) to send it"),
+}
+"""Why an operation is planned or held back: code → message template (translated in reports)."""
+
+BUCKETS = ("<60", "60-69", "70-79", "80-89", "90-100", "other")
+"""Grade bands of the distribution chart (百分制); words of 五级制 and 两级制 fall into their band."""
+
+_WORD_BUCKET = {"优秀": 4, "优": 4, "良好": 3, "良": 3, "中等": 2, "中": 2, "及格": 1, "合格": 1, "通过": 1,
+                "不及格": 0, "不合格": 0, "未通过": 0, "差": 0}
+
+
+def bucket(score: Score | None) -> int | None:
+    """The band index of ``score`` in :data:`BUCKETS` (``None`` for no score)."""
+    if score is None:
+        return None
+    fraction = score.fraction()
+    if fraction is None:
+        return _WORD_BUCKET.get(score.text or "", 5)
+    percent = fraction * 100
+    return 0 if percent < 60 else 4 if percent >= 90 else int(percent // 10) - 5
+
+
+def histogram(scores: list[Score]) -> dict[str, list[int]]:
+    """Counts per band of :data:`BUCKETS`, per line item (``""`` for the course grade)."""
+    counts_of: dict[str, list[int]] = {}
+    for record in scores:
+        item = record.line_item_id or ""
+        counts = counts_of.get(item)
+        if counts is None:
+            counts = counts_of[item] = [0] * len(BUCKETS)
+        value = record.value
+        if record.scale == "percent" and record.max_score is None and value is not None:
+            counts[0 if value < 60 else 4 if value >= 90 else int(value // 10) - 5] += 1
+        else:
+            counts[bucket(record)] += 1
+    return counts_of
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to plan. ``match``: optional identity keys (email, phone, username); ``closed_target``: the
+    target lists all its users, so a grade for someone it does not know is not written (unmatched);
+    ``course_map``/``item_map``: source id → target id (``item_map["total"]``: the course-level score);
+    ``target_course`` maps every source course to one. Traits of the target (:func:`sync.plan.target_traits`):
+    ``computed_course_grade`` (course-level scores are held: the target computes them) and
+    ``course_grades_only`` (line-item scores are not for this target and are left out)."""
+
+    target_key: str = "target"
+    unenroll: bool = False
+    force: bool = False
+    match: tuple[str, ...] = ()
+    closed_target: bool = False
+    target_course: str | None = None
+    course_map: Mapping[str, str] = field(default_factory=dict)
+    item_map: Mapping[str, str] = field(default_factory=dict)
+    computed_course_grade: bool = False
+    course_grades_only: bool = False
+
+
+class PlannedOp:
+    """One planned change (``held``: a policy kept it back; it is journalled as skipped, never written).
+
+    The record to write, the idempotency key and the subject are made when first asked for: planning a
+    million grades decides every operation without building a million records.
+    """
+
+    __slots__ = ("_key", "_params", "_record", "action", "before", "course", "desired", "force", "held", "item",
+                 "person", "reason", "seq", "source", "stream", "target_key", "who")
+
+    def __init__(self, seq: int, stream: str, action: str, source: Record, person: Person, course: str | None,
+                 item: str | None, before: Record | None, reason: str, params: dict[str, Any] | None, who: str,
+                 desired: str | None, target_key: str, force: bool = False, held: bool = False):
+        # one assignment per slot: measurably faster than tuple unpacking for half a million operations
+        self.seq = seq
+        self.stream = stream
+        self.action = action
+        self.source = source
+        self.person = person
+        self.course = course
+        self.item = item
+        self.before = before
+        self.reason = reason
+        self._params = params
+        self.who = who
+        self.desired = desired
+        self.target_key = target_key
+        self.force = force
+        self.held = held
+        self._record: Record | None = None
+        self._key: str | None = None
+
+    @property
+    def record(self) -> Record:
+        """The record to write: the source's values for the target's person, course and item."""
+        if self._record is None:
+            source = self.source
+            update: dict[str, Any] = {}
+            if source.person is not self.person:
+                update["person"] = self.person
+            if source.course_id != self.course:
+                update["course_id"] = self.course
+            if getattr(source, "line_item_id", None) != self.item:
+                update["line_item_id"] = self.item
+            self._record = source.model_copy(update=update) if update else source
+        return self._record
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The reason's parameters (for grades: the values before and after, shown as people read them)."""
+        if self.stream == "scores":
+            return {"before": _show(self.before), "after": _show(self.source), **(self._params or {})}
+        return self._params or {}
+
+    @property
+    def key(self) -> str:
+        """The idempotency key (:func:`operation_key`)."""
+        if self._key is None:
+            desired = self.desired
+            if desired is None:
+                r = self.source
+                desired = (f"{r.value!r}|{r.text}|{r.status}|{r.scale}|{r.max_score}" if isinstance(r, Score)
+                           else f"{r.role}|{r.status}|{r.mode}")
+            self._key = operation_key(self.target_key, self.stream, self.who, self.course, self.item,
+                                      f"{self.action}|{desired}")
+        return self._key
+
+    @property
+    def subject(self) -> str:
+        """Who and what, for people: 学号 · name · item."""
+        person = self.person
+        return " · ".join(p for p in (person.student_number or person.username or person.email, person.name,
+                                      self.item or self.course) if p)
+
+    def change(self) -> Change:
+        """The :class:`~adapters.base.Change` the target adapter receives."""
+        return Change(key=self.key, stream=self.stream, action=self.action, record=self.record, force=self.force)
+
+
+@dataclass
+class Plan:
+    """Everything a run will do and why, plus what the report needs.
+
+    ``histogram`` (the target's grade distribution per item, for the chart) is counted from
+    ``target_scores`` when first asked for, not while planning.
+    """
+
+    kind: str
+    stream: str
+    target_key: str
+    ops: list[PlannedOp] = field(default_factory=list)
+    held: list[PlannedOp] = field(default_factory=list)
+    unchanged: int = 0
+    outside: int = 0
+    source_records: int = 0
+    target_records: int = 0
+    matching: Matching | None = None
+    unmatched: list[Person] = field(default_factory=list)
+    kept: list[Enrollment] = field(default_factory=list)
+    target_scores: list[Score] = field(default_factory=list, repr=False)
+    _histogram: dict[str, list[int]] | None = field(default=None, repr=False)
+
+    @property
+    def histogram(self) -> dict[str, list[int]]:
+        """Per line item (``""``: course grade), the target's grades per band of :data:`BUCKETS` before the run."""
+        if self._histogram is None:
+            self._histogram = histogram(self.target_scores)
+        return self._histogram
+
+    @property
+    def review(self) -> list[ReviewCase]:
+        """The people held for review."""
+        return list(self.matching.review.values()) if self.matching else []
+
+    def counts(self) -> dict[str, int]:
+        """Counts for the report and the journal."""
+        actions: dict[str, int] = {}
+        for op in self.ops:
+            actions[op.action] = actions.get(op.action, 0) + 1
+        outside = {"outside_target": self.outside} if self.outside else {}
+        return {"source_records": self.source_records, "target_records": self.target_records,
+                "people": len(self.matching.people) if self.matching else 0,
+                "matched": len(self.matching.matched) if self.matching else 0,
+                "new_people": len(self.matching.new) if self.matching else 0,
+                "unmatched": len(self.unmatched), "review": len(self.review), "planned": len(self.ops),
+                "held": len(self.held), "unchanged": self.unchanged, "kept": len(self.kept), **outside,
+                **{f"planned_{action}": n for action, n in sorted(actions.items())}}
+
+
+def satisfied(change: Change, current: Record | None) -> bool:
+    """Whether the target's ``current`` record already is what ``change`` asks for (so it must not be written)."""
+    record = change.record
+    if change.action == "delete":
+        return current is None or getattr(current, "status", None) == "inactive"
+    if current is None:
+        return False
+    if isinstance(record, Score):
+        return isinstance(current, Score) and same_score(current, record)
+    if isinstance(record, Enrollment):
+        return isinstance(current, Enrollment) and (current.status, current.role) == (record.status, record.role)
+    return current == record
+
+
+def operation_key(target_key: str, stream: str, who: str, course: str | None, item: str | None, desired: str) -> str:
+    """The idempotency key: the same change to the same target always has the same key (40 hex digits)."""
+    material = "\x1f".join((target_key, stream, who, course or "", item or "", desired))
+    return hashlib.blake2b(material.encode(), digest_size=20).hexdigest()
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """``moment`` with UTC assumed when it is naive."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _show(score: Score | None) -> str:
+    if score is None:
+        return "-"
+    if score.status != "graded" and score.value is None:
+        return score.text or score.status
+    if score.value is None:
+        return score.text or "-"
+    value = f"{score.value:g}"
+    return f"{value}/{score.max_score:g}" if score.scale == "points" and score.max_score else value
+
+
+def same_score(a: Score, b: Score) -> bool:
+    """Equal as grades: same status, and the same fraction of full marks (or the same value and word)."""
+    if a.status != b.status:
+        return False
+    fa, fb = a.fraction(), b.fraction()
+    if fa is not None and fb is not None:
+        return abs(fa - fb) < 1e-9
+    return a.value == b.value and (a.text or None) == (b.text or None)
+
+
+def check_types(records: list, expected: type, side: str) -> None:
+    """``TypeError`` unless every record is an ``expected`` (one C-level pass when they all are exactly that)."""
+    if set(map(type, records)) <= {expected}:
+        return
+    wrong = next((r for r in records if not isinstance(r, expected)), None)
+    if wrong is not None:
+        raise TypeError(f"the {side} gave a {type(wrong).__name__} where {expected.__name__} was expected")
+
+
+def equal_payload(a: Record, b: Record) -> bool:
+    """Two source records for the same cell say the same thing (so one is a harmless repeat)."""
+    if isinstance(a, Score):
+        return same_score(a, b)
+    return (a.role, a.status, a.mode) == (b.role, b.status, b.mode)
