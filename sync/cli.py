@@ -61,6 +61,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                        help=_("where to write, e.g. openedx:https://lms.example.edu?course=course-v1:Org+C+R"))
         p.add_argument("--dry-run", action="store_true", help=_("print the plan and change nothing"))
         p.add_argument("--unenroll", action="store_true", help=_("unenroll learners the source no longer lists"))
+        p.add_argument("--delta", action="store_true",
+                       help=_("read only what the source changed since the last finished run (OneRoster)"))
         p.add_argument("--force", action="store_true",
                        help=_("overwrite grades that are newer or were set by hand in the target"))
         p.add_argument("--match", default="", metavar="KEYS",
@@ -230,7 +232,7 @@ def _run(args, bars: _Bars) -> int:
                               target_spec=str(target_spec), source_course=source_spec.options.get("course"),
                               target_course=target_spec.options.get("course"),
                               course_map=_pairs(args.course_map, "--course-map"),
-                              item_map=_pairs(args.item_map, "--item-map"))
+                              item_map=_pairs(args.item_map, "--item-map"), delta=args.delta)
         if args.celery:
             from .tasks import enqueue_sync
 

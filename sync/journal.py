@@ -12,7 +12,7 @@ import json
 import os
 import socket
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -100,13 +100,34 @@ def _row(run: SyncRun, op: PlannedOp) -> Operation:
                      state=Operation.SKIPPED if op.held else Operation.PLANNED)
 
 
+def last_source_bookmark(kind: str, source_spec: str, target_key: str) -> datetime | None:
+    """Where a delta read of ``source_spec`` starts: the source bookmark of the last *finished* run of this
+    kind between the same source and target. A run that failed or was interrupted does not move it, so
+    what it did not apply is read again."""
+    runs = SyncRun.objects.filter(kind=kind, source_spec=source_spec, target_key=target_key, dry_run=False,
+                                  status=SyncRun.DONE).order_by("-pk")
+    for run in runs[:20]:
+        value = (run.bookmark or {}).get("source")
+        if value:
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                continue
+    return None
+
+
 def save_plan(run: SyncRun, plan: Plan) -> dict[str, int]:
     """Journal the plan's operations (held ones as ``skipped``) and review items; return key → operation id.
+
+    The source's new delta bookmark is kept on the run; it counts only once the run is done.
 
     A key already journalled for this target by an earlier run is taken over by this run: a row left
     ``started`` stays ``started`` (its write may have happened: the runner re-reads before writing), any
     other becomes ``planned`` again (the target differs from what that run wrote, or it was held back).
     """
+    if plan.source_bookmark:
+        run.bookmark = {**(run.bookmark or {}), "source": plan.source_bookmark}
+        SyncRun.objects.filter(pk=run.pk).update(bookmark=run.bookmark)
     ops = plan.ops + plan.held
     for start in range(0, len(ops), _CHUNK):
         chunk = ops[start:start + _CHUNK]

@@ -89,7 +89,9 @@ class PlanOptions:
     ``course_map``/``item_map``: source id → target id (``item_map["total"]``: the course-level score);
     ``target_course`` maps every source course to one. Traits of the target (:func:`sync.plan.target_traits`):
     ``computed_course_grade`` (course-level scores are held: the target computes them) and
-    ``course_grades_only`` (line-item scores are not for this target and are left out)."""
+    ``course_grades_only`` (line-item scores are not for this target and are left out).
+    ``source_complete``: the source was read in full; a delta read (only what changed since a bookmark) is
+    not, so nobody is unenrolled for being absent from it — only records the source marks inactive are."""
 
     target_key: str = "target"
     unenroll: bool = False
@@ -101,6 +103,7 @@ class PlanOptions:
     item_map: Mapping[str, str] = field(default_factory=dict)
     computed_course_grade: bool = False
     course_grades_only: bool = False
+    source_complete: bool = True
 
 
 class PlannedOp:
@@ -197,6 +200,7 @@ class Plan:
     held: list[PlannedOp] = field(default_factory=list)
     unchanged: int = 0
     outside: int = 0
+    source_bookmark: str | None = None  # where the source's next delta read starts (ISO 8601), if it keeps one
     source_records: int = 0
     target_records: int = 0
     matching: Matching | None = None

@@ -101,7 +101,7 @@ def plan_roster(planner: Planner, records: list[Enrollment], current: Current) -
         if (course not in courses or (position, course) in wanted_cells or before.status != "active"
                 or before.role != "student" or position in held_people):
             continue
-        if options.unenroll:
+        if options.unenroll and options.source_complete:  # absence means nothing after a delta read
             target_who = person_key(before.person) or str(position)
             gone = before.model_copy(update={"status": "inactive"})
             add("delete", gone, before.person, course, None, before, "unenroll_missing", {}, target_who)

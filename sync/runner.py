@@ -65,6 +65,7 @@ class SyncOptions:
     course_map: dict[str, str] = field(default_factory=dict)
     item_map: dict[str, str] = field(default_factory=dict)
     identity_closed: bool | None = None
+    delta: bool = False  # read the source only since the bookmark of the last finished run (OneRoster delta)
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -111,7 +112,11 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     counted = [0]
     traits = target_traits(target)
     detail = {"detail": "course"} if traits["course_grades_only"] else {}
-    records = _read(source, stream, ReadScope(course_id=options.source_course, options=detail), progress, counted)
+    since = journal.last_source_bookmark(kind, options.source_spec or source.name, target_key(target, options)) \
+        if options.delta else None
+    scope = ReadScope(course_id=options.source_course, since=since, options=detail)
+    records = _read(source, stream, scope, progress, counted)
+    source_complete = since is None or bool(getattr(source, "last_read_full", False))
     source_courses = sorted({r.course_id for r in records if r.course_id}, key=str)
     if options.target_course and len(source_courses) > 1 and not options.course_map:
         raise SyncRefused(_("The source has {count} courses ({courses}) but the target names one course; "
@@ -135,9 +140,11 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     plan_options = PlanOptions(target_key=target_key(target, options), unenroll=options.unenroll,
                                force=options.force, match=tuple(options.match), closed_target=closed,
                                target_course=options.target_course, course_map=options.course_map,
-                               item_map=options.item_map, **traits)
+                               item_map=options.item_map, source_complete=source_complete, **traits)
     progress("plan", 0, len(records))
     plan = build_plan(kind, records, current, plan_options, people)
+    bookmark = getattr(source, "bookmark", None)
+    plan.source_bookmark = bookmark.isoformat() if hasattr(bookmark, "isoformat") else None
     progress("plan", len(records), len(records))
     return plan
 

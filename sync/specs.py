@@ -12,7 +12,7 @@ The scheme picks the adapter; the location is a path or a URL; options follow th
 A bare path ending in ``.xlsx`` or ``.csv`` needs no scheme. Secrets never go in a SPEC: adapters read
 credentials from the environment; options whose name looks secret are refused, so the journal never
 stores one. Adapters are found in :data:`SCHEMES` (module, class) and built with ``from_spec(location,
-options)``; ``oneroster`` is reserved for the OneRoster adapter.
+options)``: ``oneroster`` (REST) and ``oneroster-csv`` (bundles) are the OneRoster adapters.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ SCHEMES: dict[str, tuple[str, str | None]] = {
     "openedx": ("adapters.openedx", None),
     "xlsx": ("adapters.spreadsheet", None),
     "csv": ("adapters.spreadsheet", None),
-    "oneroster": ("adapters.oneroster", None),
+    "oneroster": ("adapters.oneroster", "OneRosterAdapter"),
+    "oneroster-csv": ("adapters.oneroster", "OneRosterCsvAdapter"),
 }
 """scheme → (module, class name); a class name of ``None`` means the module's adapter whose ``name`` is the
 scheme, else the one adapter class in it that has ``from_spec``."""
