@@ -41,7 +41,8 @@ SCHEMES: dict[str, tuple[str, str | None]] = {
 """scheme → (module, class name); a class name of ``None`` means the module's adapter whose ``name`` is the
 scheme, else the one adapter class in it that has ``from_spec``."""
 
-_SECRET = re.compile(r"secret|passw|token|api_?key|credential", re.IGNORECASE)
+# a token itself is secret (token, access_token, refresh_token); where to get one (token_url) is not
+_SECRET = re.compile(r"secret|passw|(^|_)token$|api_?key|credential", re.IGNORECASE)
 
 
 class SpecError(ValueError):

@@ -63,6 +63,8 @@ class OneRosterSettings(BaseModel):
     category: str | None = None
     school: str | None = None
     verify: bool | str = True
+    course: str | None = Field(default=None, description="the class (sourcedId) a sync SPEC names; the engine "
+                               "maps every source course to it and scopes reads and writes with it")
 
     @field_validator("server", "token_url")
     @classmethod

@@ -213,14 +213,18 @@ class OpenEdxAdapter(Adapter):
             return [self._accounts[u] for u in dict.fromkeys(usernames) if u in self._accounts]
 
     def username_for(self, person: Person, course: str) -> str | None:
-        """The Open edX username of ``person``, or ``None`` when no account can be found."""
-        if person.username:
-            return person.username
+        """The Open edX username of ``person``, or ``None`` when no account can be found.
+
+        With ``student_number=username`` the operator has said Open edX usernames are 学号, so the number wins
+        over ``person.username``, which may be another system's login (a OneRoster ``username``).
+        """
         source = self.settings.student_number_source
         if person.student_number and source == "username":
             # the number is a username only if such an account exists; else try the e-mail (enrollment_allowed)
             if self._lookup_accounts([person.student_number]):
                 return person.student_number
+        elif person.username:
+            return person.username
         if person.student_number and source in ("program", "external_user_key"):
             self._numbers_by_username(course)
             with self._lock:

@@ -437,6 +437,13 @@ def test_a_student_number_is_a_username_only_when_that_account_exists(lms, rsps,
     assert posted == ["20230007"]  # the unknown number was never sent as a username (Open edX answers 406)
 
 
+def test_with_student_number_username_the_number_wins_over_another_systems_login(lms, rsps, clock):
+    adapter = make(clock, student_number="username")
+    from_sis = enrol("a", student_number="20230007", username="sis-login-7", source="oneroster")
+    assert [r.status for r in adapter.write("enrollments", [from_sis])] == ["applied"]
+    assert lms.enrolled[("20230007", COURSE)] is True
+
+
 def test_student_number_username_applies_to_every_person_read(lms, clock):
     adapter = make(clock, student_number="username", overrides="skip")
     for stream in ("scores", "enrollments"):

@@ -97,3 +97,16 @@ def test_oneroster_specs_open_their_adapters(tmp_path):
         assert isinstance(rest, OneRosterAdapter)
     with open_spec(f"oneroster-csv:{tmp_path / 'bundle.zip'}?version=1.2") as bundle:
         assert isinstance(bundle, OneRosterCsvAdapter)
+
+
+@pytest.mark.parametrize(("option", "refused"), [("token", True), ("access_token", True), ("client_secret", True),
+                                                  ("password", True), ("api_key", True), ("token_url", False)])
+def test_secrets_are_refused_in_specs_but_a_token_url_is_not(option, refused):
+    from sync.specs import SpecError, parse_spec
+
+    spec = f"oneroster:https://sis.example.edu?{option}=x"
+    if refused:
+        with pytest.raises(SpecError):
+            parse_spec(spec)
+    else:
+        assert parse_spec(spec).options[option] == "x"
