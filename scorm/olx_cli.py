@@ -20,7 +20,8 @@ from typing import Any
 
 from adapters.i18n import Translator
 from scorm.model import Issue, ValidationReport
-from scorm.olx import CoursePlan, OlxError, OlxOptions, build_plan, write_archive
+from scorm.olx import CoursePlan, OlxError, OlxOptions, build_plan
+from scorm.olx_write import write_archive
 
 __all__ = ["add_import_command", "run_import", "zip_folder"]
 

@@ -35,7 +35,7 @@ def _no_language_leaks():
         from django.utils import translation
 
         translation.deactivate()
-    except Exception:  # noqa: BLE001, S110 - Django not configured in this process
+    except Exception:
         pass
 
 

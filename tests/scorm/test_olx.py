@@ -15,7 +15,8 @@ import pytest
 from lxml import etree
 
 from scorm.model import Item, Organization, Package, Resource
-from scorm.olx import BLOCK_TYPE, OlxError, OlxOptions, build_plan, clean_text, static_path, write_archive
+from scorm.olx import BLOCK_TYPE, OlxError, OlxOptions, build_plan, clean_text, static_path
+from scorm.olx_write import write_archive
 from tests.conftest import SHARED_FIXTURES
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
