@@ -23,10 +23,11 @@ import re
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from adapters.errors import FatalError
 from adapters.i18n import Translator
+from adapters.spec_settings import build_settings, http_url
 
 from .spec import BASE_PATHS, SCOPES, scope_uri
 
@@ -69,13 +70,7 @@ class OneRosterSettings(BaseModel):
     @field_validator("server", "token_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip().rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+        return http_url(value)
 
     @field_validator("scopes", mode="before")
     @classmethod
@@ -125,10 +120,4 @@ class OneRosterSettings(BaseModel):
         values.update(options)
         values.setdefault("client_id", env.get(ENV_CLIENT_ID) or None)
         values.setdefault("client_secret", env.get(ENV_CLIENT_SECRET) or None)
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first.get("loc", ())) or "?"
-            raise FatalError(_("The OneRoster setting {field} is not valid: {problem}").format(
-                field=field, problem=first.get("msg", "")), code="bad_spec", where={"option": field}) from None
+        return build_settings(cls, values, system="OneRoster")

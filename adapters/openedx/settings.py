@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 from typing import Literal
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from adapters.errors import FatalError
 from adapters.i18n import Translator
+from adapters.spec_settings import build_settings, http_url
 
 __all__ = ["ENV_CLIENT_ID", "ENV_CLIENT_SECRET", "OpenEdxSettings"]
 
@@ -55,13 +54,7 @@ class OpenEdxSettings(BaseModel):
     @field_validator("lms_url", "studio_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip().rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+        return http_url(value)
 
     @field_validator("course")
     @classmethod
@@ -95,10 +88,4 @@ class OpenEdxSettings(BaseModel):
         values.update(options)
         values.setdefault("client_id", env.get(ENV_CLIENT_ID) or None)
         values.setdefault("client_secret", env.get(ENV_CLIENT_SECRET) or None)
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first.get("loc", ())) or "?"
-            raise FatalError(_("The Open edX setting {field} is not valid: {problem}").format(
-                field=field, problem=first.get("msg", "")), code="bad_spec", where={"option": field}) from None
+        return build_settings(cls, values, system="Open edX")
