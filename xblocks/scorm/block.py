@@ -37,7 +37,7 @@ loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
 
 
-@XBlock.wants("settings", "user", "i18n")
+@XBlock.wants("settings", "user", "i18n", "studio_user_permissions")
 class ScormPlayerBlock(StudioMixin, StaffViewsMixin, StudioEditableXBlockMixin, CompletableXBlockMixin,
                        ScorableXBlockMixin, XBlock):
     """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""

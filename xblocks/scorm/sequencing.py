@@ -145,15 +145,17 @@ def sequencing_settings(package: Package) -> dict[str, Any] | None:
     return {"activityTree": tree, "autoRollupOnCMIChange": True, "validateNavigationRequests": True}
 
 
-def _objective_maps(package: Package) -> dict[str, list[tuple[str, bool]]]:
-    """For each item, the global objectives its primary objective writes: (target id, writes satisfied)."""
-    maps: dict[str, list[tuple[str, bool]]] = {}
+def _objective_maps(package: Package) -> dict[str, list[tuple[str, bool, bool]]]:
+    """For each item, the global objectives its primary objective writes: (target id, writes satisfied status,
+    writes normalized measure)."""
+    maps: dict[str, list[tuple[str, bool, bool]]] = {}
     for item, _depth in package.iter_items():
         if item.sequencing is None:
             continue
         for objective in item.sequencing.objectives:
             if objective.primary:
-                maps[item.identifier] = [(m.target_objective_id, m.write_satisfied_status) for m in objective.maps
+                maps[item.identifier] = [(m.target_objective_id, m.write_satisfied_status, m.write_normalized_measure)
+                                         for m in objective.maps
                                          if m.write_satisfied_status or m.write_normalized_measure]
     return maps
 
@@ -169,14 +171,15 @@ def global_objectives(package: Package, attempt: Attempt | None) -> dict[str, di
             continue
         success = state.values.get("cmi.success_status", "unknown")
         scaled = state.values.get("cmi.score.scaled", "")
-        for target, writes_satisfied in targets:
+        for target, writes_satisfied, writes_measure in targets:
             entry: dict[str, Any] = {"id": target}
             if writes_satisfied and success in ("passed", "failed"):
                 entry.update(satisfiedStatus=success == "passed", satisfiedStatusKnown=True)
-            try:
-                entry.update(normalizedMeasure=float(scaled), normalizedMeasureKnown=True)
-            except ValueError:
-                pass
+            if writes_measure:
+                try:
+                    entry.update(normalizedMeasure=float(scaled), normalizedMeasureKnown=True)
+                except ValueError:
+                    pass
             if len(entry) > 1:
                 snapshot[target] = entry
     return snapshot

@@ -56,6 +56,16 @@ def is_staff(block) -> bool:
     return isinstance(workbench_id, str) and workbench_id.startswith("staff")
 
 
+def can_author(block) -> bool:
+    """Whether the current user may change this block's package: Studio's write permission on the course
+    where Studio provides it (its handler view only checks that someone is logged in), course staff elsewhere."""
+    service = block.runtime.service(block, "studio_user_permissions")
+    if service is not None:
+        course_key = getattr(block.scope_ids.usage_id, "course_key", None)
+        return bool(course_key is not None and service.can_write(course_key))
+    return is_staff(block)
+
+
 def _interactions(family: str, values: dict[str, str]) -> list[dict[str, str]]:
     found: dict[int, dict[str, str]] = {}
     for key, value in values.items():

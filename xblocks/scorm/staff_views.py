@@ -20,16 +20,24 @@ loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
 
 
-def staff_only(handler):
-    """Answer 403 (with a sentence, never the data) unless the current user is course staff."""
+def _allowed_only(check):
+    def decorator(handler):
+        @functools.wraps(handler)
+        def wrapper(self, request, suffix=""):
+            if not check(self):
+                return json_response({"error": "forbidden", "message": _("Only course staff can see this.")}, 403)
+            return handler(self, request, suffix)
 
-    @functools.wraps(handler)
-    def wrapper(self, request, suffix=""):
-        if not staff.is_staff(self):
-            return json_response({"error": "forbidden", "message": _("Only course staff can see this.")}, 403)
-        return handler(self, request, suffix)
+        return wrapper
 
-    return wrapper
+    return decorator
+
+
+staff_only = _allowed_only(staff.is_staff)
+"""Answer 403 (with a sentence, never the data) unless the current user is course staff."""
+
+author_only = _allowed_only(staff.can_author)
+"""Answer 403 unless the current user may change the block's package (Studio write access, or course staff)."""
 
 
 class StaffViewsMixin:

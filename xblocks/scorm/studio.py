@@ -18,6 +18,7 @@ from scorm.inspect import inspect_package
 
 from . import upload
 from .package import storage_root
+from .staff_views import author_only
 from .web import json_response
 
 loader = ResourceLoader(__name__)
@@ -67,6 +68,7 @@ class StudioMixin:
         return storage_root(bucket), bucket
 
     @XBlock.handler
+    @author_only
     def upload_package(self, request, suffix=""):
         """Store an uploaded zip and check it (here, or on a Celery worker for a large one); never switch to it."""
         upload_file = request.POST.get("package")
@@ -79,6 +81,7 @@ class StudioMixin:
         return json_response(status, 200 if status.get("valid") else 400)
 
     @XBlock.handler
+    @author_only
     def upload_status(self, request, suffix=""):
         """The state of an upload job (``?job=``): queued, extracting with progress, or done with the report."""
         root, _bucket = self._storage()
@@ -87,6 +90,8 @@ class StudioMixin:
             return _not_valid("unknown_job", _("This upload is unknown or has expired."), 404)
         return json_response(status)
 
+    @XBlock.handler
+    @author_only
     @XBlock.json_handler
     def check_package(self, data, suffix=""):
         """The report of a package already imported (``{"sha256": …}``), fetched from the course's files if needed."""

@@ -46,3 +46,15 @@ def test_global_objectives_follow_committed_success(shared_fixtures):
     assert snapshot == {PREFIX + "playing_satisfied": {"id": PREFIX + "playing_satisfied", "satisfiedStatus": True,
                                                        "satisfiedStatusKnown": True}}
     assert global_objectives(pkg, None) == {}
+
+
+def test_a_score_reaches_a_global_objective_only_where_the_map_writes_the_measure(shared_fixtures):
+    pkg = package(shared_fixtures, "SequencingForcedSequential_SCORM20043rdEdition.zip")
+    attempt = Attempt(number=1, scos={
+        "playing_item": ScoState(values={"cmi.success_status": "passed", "cmi.score.scaled": "0.9"})})
+    target = PREFIX + "playing_satisfied"
+    assert "normalizedMeasure" not in global_objectives(pkg, attempt)[target]  # the map writes status only
+    playing = next(item for item, _depth in pkg.iter_items() if item.identifier == "playing_item")
+    primary = next(objective for objective in playing.sequencing.objectives if objective.primary)
+    primary.maps[0].write_normalized_measure = True
+    assert global_objectives(pkg, attempt)[target]["normalizedMeasure"] == 0.9

@@ -51,15 +51,24 @@ def test_markup_in_titles_and_cmi_data_never_runs(scorm, tmp_path):
     assert "&lt;img" in player  # the TOC title is shown as text
     config = launch(scorm, block)
     assert config["items"][0]["title"] == HOSTILE  # kept as data, escaped in the page's JSON
-    commit(scorm, block, {"cmi.suspend_data": "</script><script>alert(3)</script>",
-                          "cmi.core.lesson_location": HOSTILE}, seq=1, sco=config["sco"])
+    evil = "</script><script>alert(3)</script>"
+    # a suspended session, so the next launch preloads what the SCO saved
+    assert commit(scorm, block, {"cmi.suspend_data": evil, "cmi.core.lesson_location": HOSTILE,
+                                 "cmi.core.exit": "suspend", "cmi.interactions.0.id": "q1",
+                                 "cmi.interactions.0.student_response": HOSTILE},
+                  seq=1, sco=config["sco"], terminate=True)["result"] is True
     again = scorm.call(block, "player", method="GET").text
     assert "</script><script>alert(3)" not in again
+    no_markup(again)
+    values = launch(scorm, block)["values"]
+    assert values["cmi.suspend_data"] == evil and values["cmi.core.lesson_location"] == HOSTILE  # data intact
     fragment = block.student_view({})
     no_markup(fragment.content)
     assert "&lt;img" in fragment.content
     staff = scorm.block("staff-1")
-    no_markup(scorm.call(staff, "staff_attempts", method="GET").text)
+    page = scorm.call(staff, "staff_attempts", method="GET").text
+    no_markup(page)
+    assert "&lt;img" in page  # the learner's answer is shown, as text
 
 
 def test_student_view_data_for_the_mobile_apps(scorm):
@@ -72,6 +81,14 @@ def test_student_view_data_for_the_mobile_apps(scorm):
     assert data["grade"] == pytest.approx(0.85) and data["completion"] == 1.0
     assert json.dumps(data)
     assert "multi_device" in type(block).student_view._supports
+
+
+def test_package_handlers_are_refused_to_learners(scorm):
+    block = scorm.block("alice", package_sha256=scorm.shas["12"])
+    assert upload(scorm, block, b"PK not really").status_code == 403
+    assert scorm.call(block, "check_package", {"sha256": scorm.shas["12"]}).status_code == 403
+    assert scorm.call(block, "upload_status", method="GET", query="job=x").status_code == 403
+    assert not (scorm.root / ".uploads").exists() or not any((scorm.root / ".uploads").iterdir())
 
 
 def test_staff_handlers_are_refused_to_learners(scorm):
