@@ -173,7 +173,9 @@ def reset_attempt(block, learner_id: str, attempt_number: int | None) -> bool:
     """Delete one attempt (``None``: all) of ``learner_id``; return whether anything was deleted.
 
     In the workbench the learner's own block does it, so the new grade and completion are published.
-    In the LMS the state is rewritten through the user state client; the grade follows on rescoring.
+    In the LMS the state is rewritten through the user state client, and what was published is forgotten
+    with it: a block cannot publish a grade for another user from a staff request, so the learner's next
+    commit (or a rescore from the instructor dashboard) publishes grade and completion afresh.
     """
     runtime_class = _workbench_runtime_class()
     if runtime_class is not None and isinstance(block.runtime, runtime_class):
@@ -195,6 +197,7 @@ def reset_attempt(block, learner_id: str, attempt_number: int | None) -> bool:
     if not drop_attempt(record, attempt_number):
         return False
     state["record"] = record.model_dump(mode="json")
+    state["published"], state["raw_earned"] = {}, None  # derived from the deleted attempt: recomputed next time
     client.set(learner_id, block.scope_ids.usage_id, state)
     return True
 

@@ -207,3 +207,30 @@ def test_upload_goes_to_celery_when_configured_and_the_page_polls(scorm, setting
     _status, polled = scorm.json(staff, "upload_status", method="GET", query=f"job={answer['job']}")
     assert polled["state"] == "done" and polled["valid"] is True and polled["sha256"] == scorm.shas["2004"]
     assert scorm.json(staff, "upload_status", method="GET", query="job=../../etc")[0] == 404
+
+
+def test_an_lms_reset_rewrites_the_learners_state_and_forgets_what_was_published(scorm, monkeypatch):
+    from types import SimpleNamespace
+
+    from xblocks.scorm import staff as staff_module
+
+    alice = scorm.block("alice", package_sha256=scorm.shas["12"])
+    launch(scorm, alice)
+    commit(scorm, alice, {**SCORM_AGAIN_12, "cmi.core.score.raw": "80"}, seq=1, terminate=True)
+    stored = {"alice": {"record": alice.record, "published": dict(alice.published), "raw_earned": alice.raw_earned}}
+    assert stored["alice"]["published"]
+
+    class Client:  # the shape of edx-platform's DjangoXBlockUserStateClient
+        def get(self, username, usage):
+            return SimpleNamespace(state=stored[username])
+
+        def set(self, username, usage, state):
+            stored[username] = state
+
+    monkeypatch.setattr(staff_module, "_workbench_runtime_class", lambda: None)
+    monkeypatch.setattr(staff_module, "_lms_state_client", lambda: Client())
+    staff_block = scorm.block("staff-1", package_sha256=scorm.shas["12"])
+    assert staff_module.reset_attempt(staff_block, "alice", 1) is True
+    assert stored["alice"]["record"]["attempts"] == []
+    assert stored["alice"]["published"] == {} and stored["alice"]["raw_earned"] is None
+    assert staff_module.reset_attempt(staff_block, "alice", 1) is False  # nothing left to delete
