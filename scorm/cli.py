@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from adapters.i18n import Translator
@@ -42,8 +43,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser(prog: str) -> argparse.ArgumentParser:
-    """Return the parser of ``mooc-bridge scorm`` with its sub-commands."""
+def build_parser(prog: str, extra_commands: Sequence[Callable[[Any], None]] = ()) -> argparse.ArgumentParser:
+    """Return the parser of ``mooc-bridge scorm`` with its sub-commands.
+
+    ``extra_commands`` add further sub-commands that need more than this package: ``import``, which can
+    upload to Studio, is added by :mod:`xblocks.scorm_import` (the ``mooc-bridge`` command passes it in).
+    """
     parser = _Parser(prog=prog, description=_("Inspect, validate and import SCORM packages."))
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     inspect = subparsers.add_parser("inspect", help=_("summarise a package (JSON with --json)"),
@@ -56,18 +61,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                                                    "problem found."))
     validate.add_argument("package", metavar="PKG", help=_("a .zip file or an extracted folder"))
     validate.set_defaults(func=_run_validate)
-    # ---- import: provided by the olx helper's scorm/olx.py (register(subparsers)) -------------------------
-    try:
-        from scorm import olx
-    except ImportError:
-        olx = None
-    if olx is not None and hasattr(olx, "register"):
-        olx.register(subparsers)
-    else:
-        unavailable = subparsers.add_parser("import", help=_("import a package into a course (not available)"))
-        unavailable.add_argument("rest", nargs=argparse.REMAINDER)
-        unavailable.set_defaults(func=_run_unavailable)
-    # ---- end of import -----------------------------------------------------------------------------------
+    for add_command in extra_commands:
+        add_command(subparsers)
     return parser
 
 
@@ -90,9 +85,6 @@ def _run_validate(args: argparse.Namespace) -> int:
     return exit_code(report)
 
 
-def _run_unavailable(_args: argparse.Namespace) -> int:
-    print(_("mooc-bridge scorm import is not available in this installation."), file=sys.stderr)
-    return 2
 
 
 def _where(issue: Issue) -> str:
@@ -148,9 +140,10 @@ def format_report(report: ValidationReport, details: bool = True) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str], prog: str = "mooc-bridge scorm") -> int:
+def main(argv: list[str], prog: str = "mooc-bridge scorm",
+         extra_commands: Sequence[Callable[[Any], None]] = ()) -> int:
     """Run ``mooc-bridge scorm`` with ``argv``; return the exit code (0 valid, 1 invalid/refused, 2 unreadable)."""
-    parser = build_parser(prog)
+    parser = build_parser(prog, extra_commands)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:

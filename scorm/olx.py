@@ -25,7 +25,7 @@ from scorm.model import Issue, Item, Package, Where
 
 __all__ = [
     "BLOCK_TYPE", "Chapter", "Component", "CoursePlan", "OlxError", "OlxOptions", "Sequential", "Vertical",
-    "build_plan", "clean_text", "register", "static_path",
+    "build_plan", "clean_text",  "static_path",
 ]
 
 BLOCK_TYPE = "mooc_bridge_scorm"  # the XBlock entry point name (registered by the SCORM player)
@@ -333,10 +333,3 @@ def _course_key(options: OlxOptions, sha256: str) -> tuple[str, str, str]:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def register(subparsers: Any) -> None:
-    """Add the ``import`` sub-command to ``mooc-bridge scorm`` (same as :func:`scorm.olx_cli.add_import_command`)."""
-    from scorm.olx_cli import add_import_command
-
-    add_import_command(subparsers)

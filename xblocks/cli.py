@@ -19,7 +19,7 @@ _ = Translator.for_package("xblocks").gettext
 # name -> (module, one-line help); the help is marked here and translated when shown
 COMMANDS: dict[str, tuple[str, str]] = {
     "resolve": ("adapters.platforms.cli", N_("turn platform links into embeddable resources (JSON lines)")),
-    "scorm": ("scorm.cli", N_("inspect, validate and import SCORM packages")),
+    "scorm": ("xblocks.scorm_import", N_("inspect, validate and import SCORM packages")),
     "sync": ("sync.cli", N_("sync rosters and grades between systems")),
     "workbench": ("xblocks.workbench.cli", N_("start the XBlock workbench with the demo content")),
 }

@@ -12,7 +12,7 @@ import pytest
 import responses
 from lxml import etree
 
-from scorm.cli import main
+from xblocks.scorm_import import main
 from scorm.olx import BLOCK_TYPE
 
 GOLF = "ContentPackagingOneFilePerSCO_SCORM12.zip"

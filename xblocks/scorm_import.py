@@ -1,5 +1,9 @@
 """``mooc-bridge scorm import PKG --olx OUT.tar.gz``: validate a package, write its OLX archive, optionally upload it.
 
+The command joins two packages, ``scorm`` (the archive) and ``adapters.studio`` (the upload), so it lives here
+at the top of the dependency arrow; :func:`main` is ``mooc-bridge scorm``: the scorm package's own commands
+(``inspect``, ``validate``) plus this one.
+
 Exit codes (as every mooc-bridge command): 0 done; 1 the package is invalid or refused, or Studio
 failed the import; 2 usage error or unreadable input. Secrets are read from the options or from
 ``MOOC_BRIDGE_STUDIO_CLIENT_ID`` / ``MOOC_BRIDGE_STUDIO_CLIENT_SECRET`` and never printed.
@@ -18,14 +22,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.errors import AdapterError, FatalError
 from adapters.i18n import Translator
+from adapters.studio import StudioClient, parse_course_id
+from scorm import cli as scorm_cli
 from scorm.model import Issue, ValidationReport
 from scorm.olx import CoursePlan, OlxError, OlxOptions, build_plan
 from scorm.olx_write import write_archive
 
-__all__ = ["add_import_command", "run_import", "zip_folder"]
+__all__ = ["add_import_command", "main", "run_import", "zip_folder"]
 
-_ = Translator.for_package("scorm").gettext
+_ = Translator.for_package("xblocks").gettext
 
 ENV_ID, ENV_SECRET = "MOOC_BRIDGE_STUDIO_CLIENT_ID", "MOOC_BRIDGE_STUDIO_CLIENT_SECRET"
 
@@ -126,12 +133,10 @@ def _issue_line(issue: Issue) -> str:
 
 
 def _print_refusal(report: ValidationReport, as_json: bool) -> None:
-    from scorm.cli import format_report
-
     if as_json:
         print(json.dumps(report.to_contract(), ensure_ascii=False, indent=2))
     else:
-        print(format_report(report), file=sys.stderr)
+        print(scorm_cli.format_report(report), file=sys.stderr)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -184,8 +189,6 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _options_from_course_id(options: OlxOptions, course_id: str) -> OlxOptions:
-    from adapters.errors import FatalError
-    from adapters.studio import parse_course_id
 
     try:
         org, number, run = parse_course_id(course_id)
@@ -217,8 +220,6 @@ def _print_summary(result: dict[str, Any]) -> None:
 
 
 def _upload(settings: dict[str, Any], archive: Path, plan: CoursePlan, progress: Any) -> tuple[int, dict[str, Any]]:
-    from adapters.errors import AdapterError
-    from adapters.studio import StudioClient
 
     course_id = settings["course_id"]
     sent = [0]
@@ -249,3 +250,8 @@ def _upload(settings: dict[str, Any], archive: Path, plan: CoursePlan, progress:
                     "in Studio shows why.").format(course_id=course_id, state=outcome.state)
     return (0 if outcome.succeeded else 1), {"course_id": course_id, "task_id": outcome.task_id,
                                              "state": outcome.state, "message": message}
+
+
+def main(argv: list[str], prog: str = "mooc-bridge scorm") -> int:
+    """``mooc-bridge scorm``: ``inspect`` and ``validate`` from :mod:`scorm.cli`, and ``import`` from here."""
+    return scorm_cli.main(argv, prog, extra_commands=[add_import_command])
