@@ -24,9 +24,14 @@ from scorm.errors import ScormError
 from scorm.progress import NullProgress, Progress
 from scorm.safezip import Entry
 
-__all__ = ["PackageStore", "extract_entries"]
+__all__ = ["PackageStore", "extract_entries", "is_sha256"]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def is_sha256(value: str | None) -> bool:
+    """Whether ``value`` can name a stored package: 64 lower-case hexadecimal digits."""
+    return bool(_SHA256.match(value or ""))
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -40,7 +45,7 @@ class PackageStore:
 
     def path_for(self, sha256: str) -> Path:
         """Return where the package with ``sha256`` lives (whether or not it is there)."""
-        if not _SHA256.match(sha256):
+        if not is_sha256(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
         return self.root / sha256
 

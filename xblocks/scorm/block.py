@@ -23,6 +23,7 @@ from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
 from scorm.attempts import LearnerRecord
+from scorm.cmi import version_family
 from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 
 from . import assets, learner, staff, upload
@@ -167,8 +168,7 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, StudioEditableXBlockMixin, 
     def _new_attempt_url(self) -> str:
         """The player starting a new attempt, when the learner has one and may start another; else ""."""
         record = self._record()
-        allowed = self.attempts_allowed or 0
-        if not record.attempts or (allowed and len(record.attempts) >= allowed):
+        if not record.attempts or not learner.may_start(record, self._settings()):
             return ""
         return self.runtime.handler_url(self, "player", query="new_attempt=1")
 
@@ -215,7 +215,7 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, StudioEditableXBlockMixin, 
         start = learner.launch(record, package, first, learner_id, learner_name, self._settings(),
                                new_attempt=request.GET.get("new_attempt") == "1", scos=scos)
         self.record = record.model_dump(mode="json")
-        family = "1.2" if (package.version or "1.2").startswith("1.2") else "2004"
+        family = version_family(package.version)
         config = {
             "version": family,
             "block": str(self.scope_ids.usage_id),

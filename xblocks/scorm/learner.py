@@ -13,7 +13,7 @@ from typing import Any
 
 from scorm import cmi
 from scorm.attempts import Attempt, LaunchContext, LearnerRecord, apply_commit, launch_values
-from scorm.grading import AttemptResult, combine_attempts, combine_scos, sco_outcome
+from scorm.grading import AttemptResult, ScoOutcome, combine_attempts, combine_scos, sco_outcome
 from scorm.model import Package
 
 from .package import find_item
@@ -55,16 +55,23 @@ def resume_sco(record: LearnerRecord, scos: list[str]) -> str:
     return scos[0]
 
 
-def current_attempt(record: LearnerRecord, settings: Settings, *, new: bool = False) -> tuple[Attempt | None, str]:
-    """The attempt to launch, starting one when allowed; and the mode: ``normal`` or ``review``."""
+def may_start(record: LearnerRecord, settings: Settings) -> bool:
+    """Whether the learner may start another attempt."""
+    return not settings.attempts_allowed or len(record.attempts) < settings.attempts_allowed
+
+
+def current_attempt(record: LearnerRecord, settings: Settings, *, new: bool = False) -> tuple[Attempt, str]:
+    """The attempt to launch, starting one when allowed; and the mode: ``normal`` or ``review``.
+
+    A learner with no attempt may always start one (``attempts_allowed`` is at least 1 or unlimited), so
+    review happens only over an existing attempt.
+    """
     attempt = record.current()
-    used = len(record.attempts)
-    may_start = not settings.attempts_allowed or used < settings.attempts_allowed
     if attempt is not None and not new:
         return attempt, "normal"
-    if may_start:
+    if may_start(record, settings):
         return record.start_attempt(), "normal"
-    return (record.attempts[-1] if record.attempts else None), "review"
+    return record.attempts[-1], "review"
 
 
 def context_for(package: Package, sco_id: str, learner_id: str, learner_name: str, mode: str,
@@ -108,8 +115,6 @@ def launch(record: LearnerRecord, package: Package, sco_id: str, learner_id: str
     reviews: the attempt is closed, so nothing the SCO commits is recorded (as Moodle's review mode).
     """
     attempt, mode = current_attempt(record, settings, new=new_attempt)
-    if attempt is None:
-        attempt, mode = record.start_attempt(), "normal"
     exhausted = settings.attempts_allowed and len(record.attempts) >= settings.attempts_allowed
     if exhausted and not attempt.closed:
         finished = any(state.sessions for state in attempt.scos.values()) and attempt_result(
@@ -151,17 +156,24 @@ def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], 
     return {"status": result.status, "changed": result.changed, "seq": result.sequence}
 
 
-def attempt_result(attempt: Attempt, package: Package, scos: list[str], settings: Settings,
-                   credit: bool = True) -> AttemptResult:
-    """One attempt's result over the block's SCOs."""
+def sco_outcomes(attempt: Attempt, package: Package, scos: list[str], settings: Settings,
+                 credit: bool = True) -> list[tuple[str, ScoOutcome]]:
+    """``(sco, outcome)`` for each of ``scos`` opened in ``attempt``, with the item's mastery and threshold."""
     outcomes = []
     for sco_id in scos:
         state = attempt.scos.get(sco_id)
         if state is None:
             continue
         context = context_for(package, sco_id, "", "", "normal", settings)
-        outcomes.append(sco_outcome(package.version, state.values, mastery_score=context.mastery_score,
-                                    completion_threshold=context.completion_threshold, credit=credit))
+        outcomes.append((sco_id, sco_outcome(package.version, state.values, mastery_score=context.mastery_score,
+                                             completion_threshold=context.completion_threshold, credit=credit)))
+    return outcomes
+
+
+def attempt_result(attempt: Attempt, package: Package, scos: list[str], settings: Settings,
+                   credit: bool = True) -> AttemptResult:
+    """One attempt's result over the block's SCOs."""
+    outcomes = [outcome for _sco, outcome in sco_outcomes(attempt, package, scos, settings, credit)]
     return combine_scos(outcomes, settings.sco_grading, total_scos=len(scos),  # type: ignore[arg-type]
                         full_credit_without_score=settings.full_credit_without_score)
 

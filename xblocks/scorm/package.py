@@ -8,7 +8,6 @@ manifests are cached by sha256: a stored package never changes, so neither does 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,9 +15,9 @@ from pathlib import Path
 from scorm.errors import ScormError
 from scorm.manifest import parse_manifest
 from scorm.model import Item, Package
+from scorm.storage import is_sha256
 
 SETTINGS_KEY = "mooc_bridge_scorm"
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class PackageUnavailable(Exception):
@@ -35,7 +34,7 @@ def storage_root(settings_bucket: dict | None) -> Path:
 
 def package_dir(root: Path, sha256: str) -> Path:
     """The folder of the package ``sha256`` under ``root``; :class:`PackageUnavailable` if absent or malformed."""
-    if not _SHA256.match(sha256 or ""):
+    if not is_sha256(sha256):
         raise PackageUnavailable(sha256)
     folder = root / sha256
     if not (folder / "imsmanifest.xml").is_file():

@@ -27,7 +27,6 @@ from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
 from scorm import cmi
 from scorm.attempts import LearnerRecord
-from scorm.grading import sco_outcome
 
 from . import learner
 
@@ -84,13 +83,8 @@ def attempt_rows(record: LearnerRecord, package, scos: list[str], settings: lear
     for attempt in record.attempts:
         result = learner.attempt_result(attempt, package, scos, settings)
         items = []
-        for sco_id in scos:
-            state = attempt.scos.get(sco_id)
-            if state is None:
-                continue
-            context = learner.context_for(package, sco_id, "", "", "normal", settings)
-            outcome = sco_outcome(package.version, state.values, mastery_score=context.mastery_score,
-                                  completion_threshold=context.completion_threshold)
+        for sco_id, outcome in learner.sco_outcomes(attempt, package, scos, settings):
+            state = attempt.scos[sco_id]
             items.append({
                 "sco": sco_id, "completion": outcome.completion, "success": outcome.success,
                 "score": None if outcome.score is None else round(outcome.score * 100, 2),

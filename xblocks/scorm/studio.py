@@ -15,6 +15,7 @@ from xblock.utils.resources import ResourceLoader
 
 from adapters.i18n import Translator
 from scorm.inspect import inspect_package
+from scorm.storage import is_sha256
 
 from . import upload
 from .package import storage_root
@@ -97,7 +98,7 @@ class StudioMixin:
         """The report of a package already imported (``{"sha256": …}``), fetched from the course's files if needed."""
         sha256 = str(data.get("sha256", "")).strip().lower() if isinstance(data, dict) else ""
         root, bucket = self._storage()
-        if not upload.valid_sha256(sha256):
+        if not is_sha256(sha256):
             message = _("A package is named by its sha256: 64 hexadecimal digits.")
             return {"valid": False, "errors": [{"code": "bad_sha256", "message": message}]}
         package_file = self.package_file if sha256 == self.package_sha256 else f"scorm/{sha256}.zip"
@@ -130,7 +131,7 @@ class StudioMixin:
         if not sha256:
             return
         root, bucket = self._storage()
-        if not upload.valid_sha256(sha256):
+        if not is_sha256(sha256):
             error(_("A package is named by its sha256: 64 hexadecimal digits."))
         elif not upload.ensure_package(self, root, bucket, sha256, getattr(data, "package_file", "") or ""):
             error(_("No package with this sha256 has been imported."))

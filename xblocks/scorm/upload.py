@@ -27,6 +27,9 @@ from typing import Any, BinaryIO
 
 from adapters.i18n import Translator
 from scorm.inspect import import_package
+from scorm.storage import is_sha256
+
+from .package import PackageUnavailable, package_dir
 
 log = logging.getLogger(__name__)
 _ = Translator.for_package("xblocks").gettext
@@ -34,7 +37,6 @@ _ = Translator.for_package("xblocks").gettext
 JOBS = ".jobs"
 UPLOADS = ".uploads"
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_CELERY_MIN_BYTES = 20 * 1024 * 1024
 
 
@@ -141,11 +143,6 @@ def start_import(root: Path, stream: BinaryIO, bucket: dict[str, Any], name: str
 
 # -- a package already imported, by sha256 ------------------------------------------------------------------
 
-def valid_sha256(value: str) -> bool:
-    """Whether ``value`` looks like a package sha256 (64 lower-case hex digits)."""
-    return bool(_SHA256.match(value or ""))
-
-
 def fetch_course_asset(block, package_file: str) -> BinaryIO | None:
     """The course file ``package_file`` (e.g. ``scorm/<sha256>.zip``) as a readable stream, or ``None``.
 
@@ -187,10 +184,13 @@ def ensure_package(block, root: Path, bucket: dict[str, Any], sha256: str, packa
 
     The course file is imported only when its own sha256 is ``sha256``; returns whether the package is there.
     """
-    if not valid_sha256(sha256):
+    if not is_sha256(sha256):
         return False
-    if (root / sha256 / "imsmanifest.xml").is_file():
+    try:
+        package_dir(root, sha256)
         return True
+    except PackageUnavailable:
+        pass
     if not package_file:
         return False
     stream = fetch_course_asset(block, package_file) or _local_asset(bucket, package_file)

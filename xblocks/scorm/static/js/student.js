@@ -12,7 +12,7 @@ function MoocBridgeScormBlock(runtime, element) {
   var open = root.querySelector(".mb-scorm-open");
   if (open) {
     open.addEventListener("click", function () {
-      window.open(open.getAttribute("data-url"), "_blank", "noopener=no");
+      window.open(open.getAttribute("data-url"), "_blank");  // the launcher page needs no opener
     });
   }
 }
