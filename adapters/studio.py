@@ -31,6 +31,7 @@ from urllib.parse import quote
 from adapters.errors import DataError, FatalError, RetriableError
 from adapters.http import ClientCredentials, HttpClient, RetryPolicy, json_body
 from adapters.i18n import Translator
+from adapters.spec_settings import http_url
 
 __all__ = ["COURSE_ID", "FINAL_STATES", "ImportResult", "MultipartFile", "StudioClient", "parse_course_id"]
 
@@ -106,6 +107,19 @@ class ImportResult:
         return self.state == "Succeeded"
 
 
+def _url(option: str, url: str | None) -> str:
+    """``url`` as :func:`adapters.spec_settings.http_url` normalises it; ``FatalError`` (``invalid_url``) naming
+    ``option`` unless it is an http(s) address."""
+    try:
+        checked = http_url(url)
+    except ValueError:
+        checked = None
+    if not checked:
+        raise FatalError(_("{option} must be an http(s) address, not \"{url}\".").format(
+            option=option, url=(url or "")[:200]), code="invalid_url", where={"option": option})
+    return checked
+
+
 class StudioClient:
     """Course import through Studio's REST API, authenticated with the LMS's OAuth2 client credentials."""
 
@@ -114,10 +128,7 @@ class StudioClient:
                  poll_interval: float = 2.0, poll_timeout: float = 3600.0,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
         """``poll_timeout`` bounds the wait for the import task; ``sleep``/``clock`` are injectable for tests."""
-        for name, url in (("--studio", studio_url), ("--lms", lms_url)):
-            if not re.match(r"^https?://[^/\s]+", url or ""):
-                raise FatalError(_("{option} must be an http(s) address, not \"{url}\".").format(
-                    option=name, url=(url or "")[:200]), code="invalid_url", where={"option": name})
+        studio_url, lms_url = _url("--studio", studio_url), _url("--lms", lms_url)
         self.auth = ClientCredentials.openedx(lms_url, client_id, client_secret)
         self.http = HttpClient(studio_url, auth=self.auth, retry=retry)
         self.http.secrets.add(client_secret)

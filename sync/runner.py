@@ -26,7 +26,7 @@ from .models import Operation, SyncRun
 from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied, target_traits
 
 __all__ = ["Progress", "SyncOptions", "SyncRefused", "Work", "apply_work", "make_plan", "open_work", "resume",
-           "run_sync", "target_key"]
+           "run_sync", "stream_of", "target_key"]
 
 _ = Translator.for_package("sync").gettext
 
@@ -98,9 +98,7 @@ def _read(adapter: Adapter, stream: str, scope: ReadScope, progress: Progress, c
 def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
               progress: Progress = _noop) -> Plan:
     """Read both sides and build the plan (nothing is written anywhere). Raises ``AdapterError``/``SyncRefused``."""
-    if kind not in KINDS:
-        raise SyncRefused(_("Unknown sync kind {kind!r}: use roster or grades.").format(kind=kind), "usage", 2)
-    stream = KINDS[kind]
+    stream = stream_of(kind)
     if stream not in source.reads:
         raise SyncRefused(_("{adapter} cannot provide {stream}.").format(adapter=source.name, stream=stream),
                           "source_cannot_read", 2)
@@ -112,8 +110,8 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     counted = [0]
     traits = target_traits(target)
     detail = {"detail": "course"} if traits["course_grades_only"] else {}
-    since = journal.last_source_bookmark(kind, options.source_spec or source.name, target_key(target, options)) \
-        if options.delta else None
+    key = target_key(options, target.name)
+    since = journal.last_source_bookmark(kind, options.source_spec or source.name, key) if options.delta else None
     scope = ReadScope(course_id=options.source_course, since=since, options=detail)
     records = _read(source, stream, scope, progress, counted)
     source_complete = since is None or bool(getattr(source, "last_read_full", False))
@@ -137,7 +135,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     closed = options.identity_closed
     if closed is None:
         closed = bool(getattr(target, "identity_closed", "persons" in target.reads))
-    plan_options = PlanOptions(target_key=target_key(target, options), unenroll=options.unenroll,
+    plan_options = PlanOptions(target_key=key, unenroll=options.unenroll,
                                force=options.force, match=tuple(options.match), closed_target=closed,
                                target_course=options.target_course, course_map=options.course_map,
                                item_map=options.item_map, source_complete=source_complete, **traits)
@@ -149,9 +147,18 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     return plan
 
 
-def target_key(target: Adapter, options: SyncOptions) -> str:
-    """The scope of idempotency keys for this target."""
-    return (options.target_key or options.target_spec or target.name)[:255]
+def stream_of(kind: str) -> str:
+    """The stream a sync ``kind`` writes (:data:`sync.plan.KINDS`); ``SyncRefused`` (usage, exit 2) if unknown."""
+    if kind not in KINDS:
+        raise SyncRefused(_("Unknown sync kind {kind!r}: use roster or grades.").format(kind=kind), "usage", 2)
+    return KINDS[kind]
+
+
+def target_key(options: SyncOptions, default: str = "") -> str:
+    """The scope of idempotency keys (and of "one live run per target"): ``options.target_key``, else the
+    target SPEC, else ``default`` (the target adapter's name); at most 255 characters. Used by the in-process
+    runner and by :func:`sync.tasks.enqueue_sync`, so both see the same target as the same."""
+    return (options.target_key or options.target_spec or default)[:255]
 
 
 def run_sync(kind: str, source: Adapter, target: Adapter, options: SyncOptions | dict | None = None, *,
@@ -166,7 +173,7 @@ def run_sync(kind: str, source: Adapter, target: Adapter, options: SyncOptions |
     if isinstance(options, dict) or options is None:
         options = SyncOptions(**(options or {}))
     progress = progress or _noop
-    key = target_key(target, options)
+    key = target_key(options, target.name)
     if not options.dry_run and journal.live_runs(key):
         raise SyncRefused(_("Another sync is still writing to this target; wait for it or resume it."), "busy")
     plan = make_plan(kind, source, target, options, progress)
@@ -324,37 +331,32 @@ def _apply(run: SyncRun, target: Adapter, work: list[tuple[int, Change, bool]], 
             done += len(settled)
             progress("verify", done, total)
         to_write.sort(key=lambda item: item[0])
-        batches = deque(enumerate(_chunks(to_write, size)))
-        inflight: dict[Future, tuple[int, list[tuple[int, Change]]]] = {}
-        finished: set[int] = set()
-        bookmark = dict(run.bookmark or {})
+        batches = deque(_chunks(to_write, size))
+        inflight: dict[Future, list[tuple[int, Change]]] = {}
+        bookmark = dict(run.bookmark or {}) if keep_bookmark else None  # carried as is ("source" for deltas)
         try:
             while batches or inflight:
                 while batches and len(inflight) < workers:
-                    number, batch = batches.popleft()
+                    batch = batches.popleft()
                     journal.mark_started(run, [pk for pk, _change in batch])
                     future = pool.submit(_write, target, batch[0][1].stream, [change for _pk, change in batch])
-                    inflight[future] = (number, batch)
+                    inflight[future] = batch
                 completed, _pending = wait(inflight, return_when=FIRST_COMPLETED)
                 for future in completed:
-                    number, batch = inflight.pop(future)
+                    batch = inflight.pop(future)
                     results = future.result()
-                    finished.add(number)
-                    while bookmark.get("batches_committed", 0) in finished:
-                        bookmark["batches_committed"] = bookmark.get("batches_committed", 0) + 1
                     journal.record_results(run, [(pk, r) for (pk, _c), r in zip(batch, results, strict=True)],
-                                           dict(bookmark) if keep_bookmark else None)
+                                           bookmark)
                     done += len(batch)
                     progress("write", done, total)
         except BaseException:
             batches.clear()
-            for future, (_number, batch) in inflight.items():  # commit what other workers finished
+            for future, batch in inflight.items():  # commit what other workers finished
                 try:
                     results = future.result()
                 except BaseException:  # noqa: S112 - those stay "started" and are re-read on resume
                     continue
-                journal.record_results(run, [(pk, r) for (pk, _c), r in zip(batch, results, strict=True)],
-                                       dict(bookmark) if keep_bookmark else None)
+                journal.record_results(run, [(pk, r) for (pk, _c), r in zip(batch, results, strict=True)], bookmark)
             raise
-        if keep_bookmark:
+        if bookmark is not None:
             run.bookmark = bookmark

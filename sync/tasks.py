@@ -40,7 +40,7 @@ from adapters.i18n import Translator
 from . import journal, report
 from .models import Operation, SyncChunk, SyncRun
 from .plugin_settings import DEFAULTS
-from .runner import SyncOptions, SyncRefused, apply_work, make_plan, open_work
+from .runner import SyncOptions, SyncRefused, apply_work, make_plan, open_work, stream_of, target_key
 from .schedule import SCHEDULED_TASK, ScheduleError, beat_entries, find_schedule
 from .specs import SpecError, open_spec, parse_spec
 
@@ -80,8 +80,7 @@ def enqueue_sync(kind: str, source: str, target: str, options: SyncOptions | dic
     Raises :class:`~sync.runner.SyncRefused` (unknown kind, another live run on the target) and
     :class:`~sync.specs.SpecError` (a bad SPEC, a secret in a SPEC) before anything is journalled.
     """
-    if kind not in ("roster", "grades"):
-        raise SyncRefused(_("Unknown sync kind {kind!r}: use roster or grades.").format(kind=kind), "usage", 2)
+    stream_of(kind)
     if isinstance(options, dict) or options is None:
         options = SyncOptions(**(options or {}))
     source_spec, target_spec = parse_spec(source), parse_spec(target)
@@ -90,7 +89,7 @@ def enqueue_sync(kind: str, source: str, target: str, options: SyncOptions | dic
         options.source_course = source_spec.options.get("course")
     if options.target_course is None:
         options.target_course = target_spec.options.get("course")
-    key = (options.target_key or options.target_spec)[:255]
+    key = target_key(options)
     if not options.dry_run and journal.live_runs(key):
         raise SyncRefused(_("Another sync is still writing to this target; wait for it or resume it."), "busy")
     size = max(1, int(chunk_size or _setting("MOOC_BRIDGE_SYNC_CHUNK_SIZE")))

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from adapters.errors import AdapterError, DataError, FatalError
+from adapters.errors import DataError, FatalError
 from adapters.i18n import Translator
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -147,8 +147,3 @@ class ClientCredentials:
         self._token = token
         margin = min(self.refresh_margin, expires_in / 2)
         self._expires_at = self.clock() + expires_in - margin
-
-
-def is_auth_error(exc: AdapterError) -> bool:
-    """True when ``exc`` means the credentials are wrong (so a person must fix them)."""
-    return exc.code in ("bad_credentials", "missing_credentials", "unauthorized")

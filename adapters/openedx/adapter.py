@@ -3,7 +3,8 @@
 Reads and ``current`` live here; the write paths are in :mod:`adapters.openedx.writes`. Identity: a Person is
 found by its Open edX user id (``external_ids["openedx"]``), username, 学号 (when the settings say where it
 comes from: a program's ``student_key``, the gradebook's ``external_user_key``, or the username itself) or,
-last, e-mail. See docs/decisions/0010-openedx-adapter.md.
+last, e-mail. With a program, enrollments written by 学号 are read back from the program's course enrollments
+(a 学号 with no linked account has no LMS enrollment to show). See docs/decisions/0010-openedx-adapter.md.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class OpenEdxAdapter(Adapter):
         self.concurrency = settings.concurrency
         self._accounts: dict[str, Account] = {}
         self._keys: dict[str, dict[str, str]] = {}  # course -> {student number: username}
+        self._program_rows: dict[str, dict[str, str]] = {}  # course -> {student_key: status}, until a program write
         self._service_user: str | None = None
         self._lock = threading.Lock()
 
@@ -104,12 +106,7 @@ class OpenEdxAdapter(Adapter):
         if stream == "persons":
             yield from self._read_persons(course)
         elif stream == "enrollments":
-            numbers = self._numbers_by_username(course)
-            for item in self.api.iter_enrollments(course):
-                person = Person(source=self.name, username=item.user, student_number=self._number(item.user, numbers))
-                yield Enrollment(source=self.name, person=person, course_id=item.course_id,
-                                 status="active" if item.is_active else "inactive", mode=item.mode,
-                                 updated_at=item.created)
+            yield from self._read_enrollments(course)
         elif stream == "line_items":
             yield LineItem(source=self.name, course_id=course, line_item_id=None, max_score=100.0)
             for sub in self.api.grading_info(course).subsections:
@@ -118,6 +115,26 @@ class OpenEdxAdapter(Adapter):
                                    title=sub.display_name)
         else:
             yield from self._read_scores(course, scope)
+
+    def _read_enrollments(self, course: str) -> Iterator[Enrollment]:
+        """The LMS enrollments (by username, with the 学号 when known), then, with a program, the program's
+        course enrollments of every other 学号 (``student_key`` → status): those written by 学号 for people
+        with no linked account yet, which the LMS enrollment list cannot show."""
+        numbers = self._numbers_by_username(course)
+        seen: set[str] = set()
+        for item in self.api.iter_enrollments(course):
+            number = self._number(item.user, numbers)
+            if number:
+                seen.add(number)
+            person = Person(source=self.name, username=item.user, student_number=number)
+            yield Enrollment(source=self.name, person=person, course_id=item.course_id,
+                             status="active" if item.is_active else "inactive", mode=item.mode,
+                             updated_at=item.created)
+        if not self.by_program():
+            return
+        for key, status in self.program_statuses(course).items():
+            if key not in seen:
+                yield self.program_enrollment(Person(source=self.name, student_number=key), course, status)
 
     def _read_persons(self, course: str) -> Iterator[Person]:
         numbers = self._numbers_by_username(course)
@@ -175,6 +192,43 @@ class OpenEdxAdapter(Adapter):
             return True
         last = max(history, key=lambda h: h.created) if all(h.created for h in history) else history[-1]
         return last.user != service_user
+
+    # -- programs -----------------------------------------------------------------------------------------
+
+    def by_program(self, person: Person | None = None) -> bool:
+        """True when enrollments are written (and read back) as program ``student_key`` rows: a program is set and
+        the 学号 come from it; with ``person``, also that the person has a 学号."""
+        settings = self.settings
+        if not (settings.program and settings.student_number_source == "program"):
+            return False
+        return person is None or bool(person.student_number)
+
+    def program_statuses(self, course: str) -> dict[str, str]:
+        """{student_key: status} of the program's enrollments in ``course``: listed once, again after a program
+        write to the course (:meth:`forget_program_statuses`)."""
+        with self._lock:
+            cached = self._program_rows.get(course)
+        if cached is None:
+            cached = {row.student_key: row.status for row in self.api.iter_program_course_enrollments(course)}
+            with self._lock:
+                self._program_rows[course] = cached
+        return cached
+
+    def forget_program_statuses(self, course: str) -> None:
+        """Drop the listed program enrollments of ``course`` (done after every program write to it, answered or not)."""
+        with self._lock:
+            self._program_rows.pop(course, None)
+
+    def program_enrollment(self, person: Person, course: str, status: str) -> Enrollment:
+        """The Enrollment a program course-enrollment row stands for (``active``, else ``inactive``)."""
+        return Enrollment(source=self.name, person=person, course_id=course,
+                          status="active" if status == "active" else "inactive")
+
+    def linked_username(self, number: str, course: str) -> str | None:
+        """The username whose program ``student_key`` is ``number`` (from the gradebook), or ``None``."""
+        self._numbers_by_username(course)
+        with self._lock:
+            return self._keys.get(course, {}).get(number)
 
     # -- identity -----------------------------------------------------------------------------------------
 

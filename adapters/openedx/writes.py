@@ -113,8 +113,7 @@ class EnrollmentWriter(_Writer):
         settings = self.adapter.settings
         programmed, others = [], []
         for item in todo:
-            person = item[1].record.person
-            if settings.program and settings.student_number_source == "program" and person.student_number:
+            if self.adapter.by_program(item[1].record.person):
                 programmed.append(item)
             else:
                 others.append(item)
@@ -145,7 +144,10 @@ class EnrollmentWriter(_Writer):
     def _program(self, course: str, items: list) -> None:
         rows = [{"student_key": c.record.person.student_number, "status": "active" if self._active(c) else "inactive"}
                 for _i, c, _k in items]
-        status, answer = self.api.write_program_course_enrollments(course, rows)
+        try:
+            status, answer = self.api.write_program_course_enrollments(course, rows)
+        finally:  # whatever the answer (even none), list them again before reading any back
+            self.adapter.forget_program_statuses(course)
         for i, change, _k in items:
             outcome = answer.get(change.record.person.student_number or "")
             if outcome in PROGRAM_OK:
@@ -227,8 +229,22 @@ class EnrollmentWriter(_Writer):
                 self.ok(i, change, "unchanged" if r.before == r.after else "applied")
 
     def current(self, record: Enrollment, course: str) -> Enrollment | None:
-        """The learner's enrollment now (or an ``enrollment_allowed`` marker for someone without an account)."""
+        """The learner's enrollment now (or an ``enrollment_allowed`` marker for someone without an account).
+
+        Written by 学号 to a program: the LMS enrollment of the account linked to that 学号, else (no linked
+        account, or not enrolled) the program's course-enrollment row, as the enrollments read shows it.
+        """
         person = record.person
+        if self.adapter.by_program(person):
+            number = person.student_number or ""
+            linked = self.adapter.linked_username(number, course)
+            item = self.api.enrollment(linked, course) if linked else None
+            if item is None:
+                status = self.adapter.program_statuses(course).get(number)
+                return None if status is None else self.adapter.program_enrollment(person, course, status)
+            return Enrollment(source="openedx", person=person.model_copy(update={"username": linked}),
+                              course_id=item.course_id, status="active" if item.is_active else "inactive",
+                              mode=item.mode, updated_at=item.created)
         username = self.adapter.username_for(person, course)
         if username is None:
             if person.email and any(a.course_id == course for a in self.api.enrollment_allowed(person.email)):

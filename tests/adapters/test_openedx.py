@@ -20,6 +20,7 @@ LMS = "https://lms.example.edu"
 COURSE = "course-v1:Org+C101+2025"
 SEQ = [f"block-v1:Org+C101+2025+type@sequential+block@s{n}" for n in range(3)]
 SECRET = "very-secret-client-secret"
+PROGRAM = "b2c3d4e5-0000-1111-2222-333344445555"
 
 
 class FakeClock:
@@ -62,6 +63,8 @@ class FakeLms:
             ("POST", r"/api/bulk_enroll/v1/bulk_enroll/", self.bulk_enroll),
             ("PUT", r"/api/program_enrollments/v1/programs/(?P<uuid>[^/]+)/courses/(?P<course>[^/]+)/enrollments/",
              self.program_put),
+            ("GET", r"/api/program_enrollments/v1/programs/(?P<uuid>[^/]+)/courses/(?P<course>[^/]+)/enrollments/",
+             self.program_get),
             ("GET", r"/api/grades/v1/courses/(?P<course>[^/]+)/", self.course_grades),
             ("GET", r"/api/grades/v1/gradebook/(?P<course>[^/]+)/grading-info", self.grading_info),
             ("GET", r"/api/grades/v1/gradebook/(?P<course>[^/]+)/", self.gradebook),
@@ -167,8 +170,16 @@ class FakeLms:
             else:
                 self.program_keys[key] = row["status"]
                 answer[key] = row["status"]
+                if key in self.users:  # a linked account's course enrollment follows its program row
+                    self.enrolled[(key, q["course"])] = row["status"] == "active"
         ok = [v in ("active", "inactive") for v in answer.values()]
         return (200 if all(ok) else 207 if any(ok) else 422), answer
+
+    def program_get(self, request, q, body):
+        rows = [{"student_key": k, "status": v, "account_exists": k in self.users, "curriculum_uuid": None,
+                 "course_staff": False} for k, v in sorted(self.program_keys.items()) if v is not None]
+        path = f"/api/program_enrollments/v1/programs/{q['uuid']}/courses/{q['course']}/enrollments/"
+        return 200, self._page({k: v for k, v in q.items() if k != "uuid"}, rows, path)
 
     def _grade(self, user_id, usage):
         o = self.overrides.get((user_id, usage))
@@ -281,6 +292,30 @@ class TestOpenEdxContract(AdapterContract):
                             enrol("e3", action="delete", status="inactive", username="bob")],
             "scores": [grade("s1", "alice", SEQ[0], 85.0), grade("s2", "bob", SEQ[1], 3.0, 4.0, "points")],
         }
+
+
+class TestOpenEdxProgramContract(TestOpenEdxContract):
+    """The same, enrolling by 学号 in a program: 20230007 is linked to an account, 20230008 has none yet."""
+
+    @pytest.fixture
+    def adapter(self, lms, clock):
+        return make(clock, program=PROGRAM)
+
+    @pytest.fixture
+    def sample_changes(self):
+        return {
+            "enrollments": [enrol("p1", student_number="20230007"), enrol("p2", student_number="20230008")],
+            "scores": [grade("s1", "alice", SEQ[0], 85.0)],
+        }
+
+
+def test_the_contract_does_not_pass_an_adapter_whose_writes_all_fail(lms, clock):
+    refused = {"enrollments": [enrol("x", student_number="20239999")]}  # not in the program: every write fails
+    contract = TestOpenEdxProgramContract()
+    for check in (contract.test_current_reflects_a_write,
+                  contract.test_applying_the_same_changes_twice_changes_nothing_more):
+        with pytest.raises(AssertionError, match="x: failed"):
+            check(make(clock, program=PROGRAM), refused)
 
 
 # -- connection and settings -----------------------------------------------------------------------------------
@@ -488,6 +523,24 @@ def test_program_writes_go_25_at_a_time(lms, rsps, clock):
     assert {r.status for r in results} == {"applied"}
     assert [len(json.loads(c.request.body)) for c in rsps.calls if "program_enrollments" in c.request.url] == [
         25, 25, 10]
+
+
+def test_program_enrollments_are_read_back_by_student_number(lms, rsps, clock):
+    """A 学号 written to the program with no account yet is read (and re-read) from the program's listing."""
+    lms.program_keys.update({"20230009": None})
+    adapter = make(clock, program=PROGRAM)
+    adapter.write("enrollments", [enrol("k1", student_number="20230008"),
+                                  enrol("k2", action="delete", status="inactive", student_number="20230009")])
+    read = {(e.person.username, e.person.student_number): e.status for e in adapter.read("enrollments")}
+    assert read[(None, "20230008")] == "active" and read[(None, "20230009")] == "inactive"
+    assert read[("20230007", "20230007")] == "inactive"  # linked: its LMS enrollment, not a second row
+    assert (None, "20230007") not in read
+    listings = len([c for c in rsps.calls if c.request.method == "GET" and "program_enrollments" in c.request.url])
+    again = [adapter.current(enrol(k, student_number=n)) for k, n in (("a", "20230008"), ("b", "20230009"))]
+    assert [(e.person.student_number, e.status) for e in again] == [("20230008", "active"), ("20230009", "inactive")]
+    assert adapter.current(enrol("c", student_number="20239999")) is None  # not in the program's course
+    assert len([c for c in rsps.calls if c.request.method == "GET" and "program_enrollments" in c.request.url]) \
+        == listings  # listed once until the next program write
 
 
 # -- writing grades ---------------------------------------------------------------------------------------------------

@@ -267,11 +267,20 @@ def test_parse_course_id():
     assert parse_course_id(COURSE) == ("PKU", "CS101", "2025_Fall")
 
 
-@pytest.mark.parametrize(("studio", "lms"), [("ftp://studio", LMS), (STUDIO, "lms.example.edu"), ("", LMS)])
+@pytest.mark.parametrize(("studio", "lms"), [("ftp://studio", LMS), (STUDIO, "lms.example.edu"), ("", LMS),
+                                             (None, LMS), (STUDIO, "https://"), (STUDIO, "http://[::1")])
 def test_urls_must_be_http(studio, lms):
     with pytest.raises(FatalError) as caught:
         StudioClient(studio, lms, "id", SECRET)
     assert caught.value.code == "invalid_url"
+    assert caught.value.where["option"] == ("--studio" if studio != STUDIO else "--lms")
+
+
+def test_urls_are_checked_and_normalised_as_in_a_spec():
+    """The same rule as a SPEC's URLs (adapters.spec_settings.http_url): surrounding spaces and trailing slashes go."""
+    with StudioClient(f"  {STUDIO}/ ", f" {LMS}// ", "id", SECRET) as client:
+        assert client.http.base_url == STUDIO + "/"
+        assert client.auth.token_url == LMS + "/oauth2/access_token"
 
 
 def test_missing_credentials_are_fatal_before_any_request(archive):

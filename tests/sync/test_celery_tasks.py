@@ -216,6 +216,19 @@ def test_refusals_before_anything_is_journalled(sent, specs):
     assert caught.value.code == "no_such_run"
 
 
+def test_workers_and_the_runner_share_the_kinds_and_the_target_key_rule(sent, specs, monkeypatch):
+    from sync.plan import KINDS
+    from sync.runner import SyncOptions, target_key
+
+    source, target, _path = specs
+    monkeypatch.setitem(KINDS, "people", "persons")  # a kind the engine learns is known to the workers too
+    run = tasks.enqueue_sync("people", source, target, {"target_key": "k" * 300})
+    assert run.kind == "people" and sent == [("mooc_bridge.sync.plan", (run.pk,))]
+    assert run.target_key == target_key(SyncOptions(target_key="k" * 300)) == "k" * 255
+    other = tasks.enqueue_sync("grades", source, target, {"dry_run": True})
+    assert other.target_key == target_key(SyncOptions.from_json(other.options), "countdb") == other.target_spec
+
+
 def test_a_dry_run_on_workers_plans_and_writes_nothing(sent, specs):
     source, target, path = specs
     run = tasks.enqueue_sync("grades", source, target, {"dry_run": True})

@@ -124,6 +124,17 @@ def test_crash_after_the_write_before_the_journal_is_not_written_twice():
     assert values(tgt) == values(_fresh_target())
 
 
+def test_applying_and_resuming_leave_the_run_bookmark_as_the_plan_set_it():
+    tgt = target()
+    tgt.crash_before = 3
+    with pytest.raises(Crash):
+        run_sync("grades", source_grades(), tgt, SyncOptions(workers=2))
+    run = SyncRun.objects.get()
+    SyncRun.objects.filter(pk=run.pk).update(bookmark={"source": "2026-09-01T00:00:00+00:00"})
+    assert resume(run.pk, tgt).status == SyncRun.DONE
+    assert SyncRun.objects.get(pk=run.pk).bookmark == {"source": "2026-09-01T00:00:00+00:00"}  # no batch counter
+
+
 def test_crash_with_many_workers_leaves_an_exact_state_after_resume():
     tgt = target()
     tgt.crash_after = 4

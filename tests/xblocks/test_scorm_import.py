@@ -12,8 +12,8 @@ import pytest
 import responses
 from lxml import etree
 
-from xblocks.scorm_import import main
 from scorm.olx import BLOCK_TYPE
+from xblocks.scorm_import import main
 
 GOLF = "ContentPackagingOneFilePerSCO_SCORM12.zip"
 LMS, STUDIO = "https://lms.example.edu", "https://studio.example.edu"
