@@ -3,7 +3,9 @@
 ``python -m adapters.i18n_tools`` extracts the messages of each package into its zh_CN catalog (new
 messages arrive untranslated, translations already made are kept, messages gone from the code are
 dropped) and compiles the ``.mo`` files; ``--check`` changes nothing and exits 1 when a message has
-no zh_CN translation or a ``.mo`` is out of date. Needs Babel (the ``dev`` and ``test`` extras).
+no zh_CN translation or a ``.mo`` does not hold the messages of its ``.po``. The check compares
+messages, not bytes: which Babel compiled a ``.mo`` (its ``Generated-By`` header) and the source
+references in a ``.po`` do not matter. Needs Babel (the ``dev`` and ``test`` extras).
 """
 
 from __future__ import annotations
@@ -64,20 +66,60 @@ def _mo_bytes(catalog) -> bytes:
     return buffer.getvalue()
 
 
-def update(package: str, locale: str) -> None:
-    """Merge the code's messages into the catalog and compile it."""
+def _write_po(path: Path, catalog) -> None:
+    """Write ``catalog`` sorted, with file names but no line numbers, so an edit elsewhere churns nothing."""
     from babel.messages.pofile import write_po
 
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, sort_output=True, include_lineno=False)
+
+
+def messages(catalog) -> dict[tuple[object, str | None], object]:
+    """Return ``{(msgid, context): msgstr}`` of the translated messages of ``catalog``, header left out.
+
+    This is what a running program sees of a catalog, so two catalogs that agree here behave the same,
+    whatever Babel version compiled them and whatever comments or line references their ``.po`` carries.
+    """
+    found = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if all(strings):
+            found[(message.id, message.context)] = message.string
+    return found
+
+
+def _mo_messages(path: Path) -> dict | None:
+    """Return the messages of the compiled catalog at ``path``, or None when it is missing or unreadable."""
+    from babel.messages.mofile import read_mo
+
+    try:
+        with path.open("rb") as handle:
+            return messages(read_mo(handle))
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def update(package: str, locale: str) -> None:
+    """Merge the code's messages into the catalog and compile it."""
     template = extract(package)
     po_path, mo_path = catalog_paths(package, locale)
     catalog = _read_po(po_path, locale, package)
-    catalog.update(template, no_fuzzy_matching=True)
+    if po_path.exists():
+        # the catalog's own date, so that a run that changes no message changes no byte of the .po
+        template.creation_date = catalog.creation_date
+    catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
     catalog.obsolete.clear()
-    po_path.parent.mkdir(parents=True, exist_ok=True)
-    with po_path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
+    _write_po(po_path, catalog)
     # compile what was written, so that --check compares like with like
     mo_path.write_bytes(_mo_bytes(_read_po(po_path, locale, package)))
+
+
+def _shown(path: Path) -> str:
+    """Return ``path`` as a person finds it from the checkout."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def problems(package: str, locale: str) -> list[str]:
@@ -87,7 +129,7 @@ def problems(package: str, locale: str) -> list[str]:
     if not len(template):
         return []
     if not po_path.exists():
-        return [f"{po_path.relative_to(ROOT)} is missing: run `make translations`"]
+        return [f"{_shown(po_path)} is missing: run `make translations`"]
     catalog = _read_po(po_path, locale, package)
     found = []
     for message in template:
@@ -101,15 +143,13 @@ def problems(package: str, locale: str) -> list[str]:
             found.append(f"{package}: {msg_id!r} has no {locale} translation")
         elif entry.fuzzy:
             found.append(f"{package}: {msg_id!r} is marked fuzzy")
-    if not mo_path.exists() or mo_path.read_bytes() != _mo_bytes(catalog):
-        found.append(f"{mo_path.relative_to(ROOT)} is out of date: run `make translations`")
+    if _mo_messages(mo_path) != messages(catalog):
+        found.append(f"{_shown(mo_path)} is out of date: run `make translations`")
     return found
 
 
 def merge(package: str, locale: str, translations: dict[str, str]) -> int:
     """Fill in translations given as ``{msgid: msgstr}``; return how many were set."""
-    from babel.messages.pofile import write_po
-
     po_path, mo_path = catalog_paths(package, locale)
     catalog = _read_po(po_path, locale, package)
     count = 0
@@ -120,8 +160,7 @@ def merge(package: str, locale: str, translations: dict[str, str]) -> int:
             message.string = tuple(value) if isinstance(message.id, tuple) and isinstance(value, list) else value
             message.flags.discard("fuzzy")
             count += 1
-    with po_path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
+    _write_po(po_path, catalog)
     mo_path.write_bytes(_mo_bytes(_read_po(po_path, locale, package)))
     return count
 
