@@ -12,21 +12,32 @@ CHROMIUM ?= /usr/bin/chromium
 SCORM_JS := xblocks/scorm
 SCORM_VENDOR := $(SCORM_JS)/static/vendor/scorm-again
 
-.PHONY: help demo test quality js system-deps translations bench clean
+# every install comes from a hashed lock in .requirements/ (`make lock` writes them; see docs/decisions/0019);
+# all.txt locks every extra together and the others follow it, so installing two extras in one .venv agrees
+LOCKS := .requirements
+EXTRAS := base demo test quality dev
+UV_COMPILE = $(BIN)/uv pip compile setup.cfg $(LOCKS)/build.in --universal --python-version 3.11 --generate-hashes \
+	--quiet --custom-compile-command "make lock"
+
+.PHONY: help demo test quality js system-deps translations bench lock upgrade clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-13s %s\n", $$1, $$2}'
 
-$(VENV)/.installed-%: setup.cfg setup.py
+# the locked versions first (hash-checked: every package, pip and setuptools included), then our own code,
+# built with the pinned setuptools and nothing else fetched
+$(VENV)/.installed-%: setup.cfg setup.py $(LOCKS)/%.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip setuptools wheel
-	$(PIP) install -q -e '.[$*]'
+	$(PIP) install -q --require-hashes -r $(LOCKS)/$*.txt
+	@# setuptools' notice that an editable install is one was read once; it says nothing about this checkout
+	PYTHONWARNINGS="ignore:Editable installation" $(PIP) install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-system-deps: ## install Debian's chromium and redis-server when missing (needs root)
+system-deps: ## install Debian's chromium, redis-server and a Chinese font when missing (needs root)
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	test -n "$$(fc-list :lang=zh family 2>/dev/null)" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing from Debian's packages"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -59,6 +70,22 @@ translations: $(VENV)/.installed-dev ## extract messages into the zh_CN catalogs
 
 bench: $(VENV)/.installed-test ## run every benchmark in its quick form
 	@for b in benchmarks/*.py; do case $$b in */_*) continue;; esac; echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+lock: ## rewrite the hashed locks in .requirements/ after setup.cfg changed, keeping every pin it still allows
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --require-hashes -r $(LOCKS)/uv.txt
+	$(BIN)/uv pip compile $(LOCKS)/uv.in --universal --python-version 3.11 --generate-hashes --quiet \
+		--custom-compile-command "make lock" $(UPGRADE) -o $(LOCKS)/uv.txt
+	$(UV_COMPILE) --all-extras $(UPGRADE) -o $(LOCKS)/all.txt
+	$(UV_COMPILE) -c $(LOCKS)/all.txt -o $(LOCKS)/base.txt
+	@for extra in $(filter-out base,$(EXTRAS)); do \
+	  echo "locking [$$extra]"; \
+	  $(UV_COMPILE) --extra $$extra -c $(LOCKS)/all.txt -o $(LOCKS)/$$extra.txt || exit 1; \
+	done
+	$(UV_COMPILE) --extra test --override $(LOCKS)/django42.in -o $(LOCKS)/test-django42.txt
+
+upgrade: ## move every lock to the newest releases setup.cfg allows (then run `make test` and commit)
+	$(MAKE) lock UPGRADE=--upgrade
 
 clean: ## remove the environment and local state
 	rm -rf $(VENV) var .pytest_cache .hypothesis
