@@ -25,6 +25,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +80,13 @@ class _Bounded(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def close(self) -> None:
+        """Close the zip entry too, so that closing the zip really closes its file."""
+        try:
+            self.raw.close()
+        finally:
+            super().close()
 
     def readinto(self, buffer) -> int:
         data = self.raw.read(min(len(buffer), self.left + 1))
@@ -175,8 +183,8 @@ class BundleReader:
         finally:
             raw.close()
 
-    def _read_manifest(self) -> Manifest:
-        lines = self._lines(MANIFEST)
+    @staticmethod
+    def _manifest_values(lines: Iterator[tuple[int, list[str]]]) -> dict[str, str]:
         header = next(lines, (1, []))[1]
         if header != ["propertyName", "value"]:
             raise _error(_("manifest.csv must start with the header propertyName,value."), "bad_header", MANIFEST, 1)
@@ -191,6 +199,11 @@ class BundleReader:
                 raise _error(_("manifest.csv lists {name} twice (line {line}).").format(name=cells[0], line=number),
                              "bad_manifest", MANIFEST, number)
             values[cells[0]] = cells[1].strip()
+        return values
+
+    def _read_manifest(self) -> Manifest:
+        with closing(self._lines(MANIFEST)) as lines:  # a raise closes the entry, so that close() closes the zip
+            values = self._manifest_values(lines)
         version = values.get("oneroster.version")
         if version not in CSV_FILES:
             raise _error(_("manifest.csv gives oneroster.version {value!r}; 1.1 and 1.2 are supported.").format(
@@ -230,9 +243,13 @@ class BundleReader:
         """``(line, row)`` for each data row of ``name`` (nothing when the file is absent)."""
         if self.manifest.mode(name) == "absent":
             return
-        expected = list(CSV_HEADERS[self.version][name])
         delta = self.manifest.mode(name) == "delta"
-        lines = self._lines(name)
+        with closing(self._lines(name)) as lines:  # a raise closes the entry, so that close() closes the zip
+            yield from self._data_rows(name, lines, delta)
+
+    def _data_rows(self, name: str, lines: Iterator[tuple[int, list[str]]], delta: bool
+                   ) -> Iterator[tuple[int, dict[str, str]]]:
+        expected = list(CSV_HEADERS[self.version][name])
         header = next(lines, (1, []))[1]
         extra = header[len(expected):]
         if header[: len(expected)] != expected or any(not h.startswith("metadata.") for h in extra):

@@ -202,6 +202,7 @@ def test_a_run_killed_between_a_write_and_its_journal_entry_resumes_without_writ
         hold.release.set()
         if process.poll() is None:
             process.kill()
+        process.communicate(timeout=30)  # reaps the child and closes its pipes
     applied_before = len(lms.traffic.effects())
     assert applied_before == 10  # two batches of 5 reached the LMS; the second was never journalled
 
