@@ -11,7 +11,8 @@ workbench activate the learner's language per request); elsewhere (the command l
 ``MOOC_BRIDGE_LANGUAGE``, then the usual ``LANGUAGE``/``LC_ALL``/``LC_MESSAGES``/``LANG``.
 Module-level constants are marked with :func:`gettext_noop` and translated where they are shown.
 
-This module imports nothing else of ours, so ``scorm`` may use it too (docs/decisions/0002).
+This module imports nothing of ours: it is a declared leaf, like ``adapters.records``, that every package
+may import, ``scorm`` included (docs/decisions/0002 and 0020; ``tests/test_architecture.py`` checks it).
 """
 
 from __future__ import annotations

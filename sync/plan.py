@@ -1,12 +1,12 @@
 """The plan: the diff of the source against the target's current state, as operations with reasons.
 
 :func:`build_plan` matches people (:mod:`sync.matching`), then compares record by record: the grade
-rules are in :mod:`sync.plan_grades`, the roster rules in :mod:`sync.plan_roster`, the data a plan
-carries in :mod:`sync.plan_model` (all re-exported here). Policies (docs/decisions/0012): nothing is
-unenrolled unless ``unenroll``; a grade that is newer in the target or was set there by hand is held
-back unless ``force``; an equal value is no operation at all; a person held for review is never in the
-plan. Operations carry a deterministic idempotency key (:func:`operation_key`) and a reason code with
-parameters, translated in reports.
+rules are in :mod:`sync.plan_grades`, the roster rules in :mod:`sync.plan_roster`, the plan being built
+in :mod:`sync.planner`, the data a plan carries in :mod:`sync.plan_model` (re-exported here).
+Policies (docs/decisions/0012): nothing is unenrolled unless ``unenroll``; a grade that is newer in the
+target or was set there by hand is held back unless ``force``; an equal value is no operation at all; a
+person held for review is never in the plan. Operations carry a deterministic idempotency key
+(:func:`operation_key`) and a reason code with parameters, translated in reports.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 
 from adapters.records import Enrollment, Person, Record
 
-from .matching import Matching, ReviewCase, TargetIndex, observe
+from .matching import Matching
+from .plan_grades import index_grades, plan_grades
 from .plan_model import (
     BUCKETS,
     KINDS,
@@ -28,10 +29,11 @@ from .plan_model import (
     PlanOptions,
     bucket,
     check_types,
-    equal_payload,
     operation_key,
     satisfied,
 )
+from .plan_roster import index_roster, plan_roster
+from .planner import Planner
 
 __all__ = ["BUCKETS", "KINDS", "REASONS", "TOTAL_ITEM", "Plan", "PlanOptions", "PlannedOp", "bucket", "build_plan",
            "operation_key", "satisfied", "target_traits"]
@@ -43,109 +45,6 @@ def target_traits(target: Any) -> dict[str, bool]:
     grade per course: the 教务 draft). ``PlanOptions(..., **target_traits(adapter))``."""
     return {"computed_course_grade": bool(getattr(target, "computed_course_grade", False)),
             "course_grades_only": bool(getattr(target, "course_grades_only", False))}
-
-
-_GAP_FIELDS = ("student_number", "name", "email", "phone")
-"""Details a matched target user lacks that the source fills in for the write."""
-
-
-class Planner:
-    """One plan being built: options, target index, matching, and the shared way to add an operation."""
-
-    def __init__(self, kind: str, options: PlanOptions):
-        self.options = options
-        self.plan = Plan(kind=kind, stream=KINDS[kind], target_key=options.target_key)
-        self.index = TargetIndex(tuple(options.match))
-        self.merged: dict[int, Person] = {}
-        self.seq = -1
-        self.mapped = bool(options.target_course or options.course_map or options.item_map)
-
-    def restart(self) -> None:
-        """Forget the matching and the operations (the target side stays): plan again from the start."""
-        plan = self.plan
-        plan.ops, plan.held, plan.unchanged, plan.outside = [], [], 0, 0
-        plan.matching = Matching(targets=self.index.people)
-        self.merged, self.seq = {}, -1
-
-    def course(self, course_id: str | None) -> str | None:
-        """The target course of a source course."""
-        if self.options.target_course:
-            return self.options.target_course
-        return self.options.course_map.get(course_id, course_id) if course_id else course_id
-
-    def item(self, item_id: str | None) -> str | None:
-        """The target line item of a source line item (``None``: the course-level score, mapped by ``total``)."""
-        if not item_id:
-            return self.options.item_map.get(TOTAL_ITEM, item_id)
-        return self.options.item_map.get(item_id, item_id)
-
-    def target_person(self, source_key: str, source: Person) -> Person | None:
-        """The person to write for ``source``: the matched target user (gaps filled from the source), or the
-        source person when nobody matched and new people may be written; ``None`` otherwise."""
-        matching = self.plan.matching
-        position = matching.matched.get(source_key)
-        if position is None:
-            return source if source_key in matching.new else None
-        person = self.merged.get(position)
-        if person is None:
-            person = matching.targets[position]
-            mine, theirs = vars(person), vars(source)  # pydantic keeps the field values there
-            gaps = {name: theirs[name] for name in _GAP_FIELDS if mine[name] is None and theirs[name] is not None}
-            person = person.model_copy(update=gaps) if gaps else person
-            self.merged[position] = person
-        return person
-
-    def add(self, action: str, record: Record, person: Person, course: str | None, item: str | None,
-            before: Record | None, reason: str, params: dict[str, Any] | None, who: str, desired: str | None = None,
-            *, force: bool = False, held: bool = False) -> None:
-        """Append one operation (held ones go to ``plan.held``)."""
-        plan = self.plan
-        self.seq += 1
-        op = PlannedOp(self.seq, plan.stream, action, record, person, course, item, before, reason, params, who,
-                       desired, plan.target_key, force, held)
-        (plan.held if held else plan.ops).append(op)
-
-    def dedupe(self, records: list) -> dict[tuple[str, str | None, str | None], Any]:
-        """Source records by (person key, target course, target item); a person with conflicting duplicates goes
-        to review (before matching, so the first reason wins). People must have been observed already."""
-        matching = self.plan.matching
-        key_of, review = matching.key_of, matching.review
-        grades = self.plan.kind == "grades"
-        cells: dict[tuple[str, str | None, str | None], Any] = {}
-        clashes: dict[tuple[str, str | None, str | None], int] = {}
-        course_of, item_of, mapped = self.course, self.item, self.mapped
-        only_courses = grades and self.options.course_grades_only
-        for record in records:
-            who = key_of[id(record.person)]
-            if only_courses and item_of(record.line_item_id) is not None:
-                self.plan.outside += 1
-                continue
-            if mapped:
-                cell = (who, course_of(record.course_id), item_of(record.line_item_id) if grades else None)
-            else:
-                cell = (who, record.course_id, record.line_item_id if grades else None)
-            seen = cells.get(cell)
-            if seen is None:
-                cells[cell] = record
-            elif seen is not record and not equal_payload(seen, record):
-                clashes[cell] = clashes.get(cell, 1) + 1
-        for (who, course, item), count in clashes.items():
-            if who in matching.people and who not in review:
-                matching.hold(who, ReviewCase(matching.people[who], "source_duplicate_record",
-                                              {"count": count, "key": who.split(":", 1)[1], "item": item or course}))
-        return cells
-
-
-def observe_all(matching: Matching, records: Iterable[Record]) -> None:
-    """Note every source person, in the order of the records."""
-    key_of = matching.key_of
-    last = None
-    for record in records:
-        person = record.person
-        if person is not last:
-            last = person
-            if id(person) not in key_of:
-                observe(matching, person)
 
 
 def build_plan(kind: str, source: Iterable[Record], target: Iterable[Record], options: PlanOptions,
@@ -168,9 +67,6 @@ def build_plan(kind: str, source: Iterable[Record], target: Iterable[Record], op
 
 def _build(kind: str, source: Iterable[Record], target: Iterable[Record], options: PlanOptions,
            target_people: Iterable[Person]) -> Plan:
-    from .plan_grades import index_grades, plan_grades
-    from .plan_roster import index_roster, plan_roster
-
     planner = Planner(kind, options)
     index, plan = planner.index, planner.plan
     for person in target_people:

@@ -15,15 +15,13 @@ such a clash it starts again the careful way (dedupe, hold, match, diff), which 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from adapters.records import Score
 
 from .matching import TargetIndex, admit, person_key, resolve
 from .plan_model import PlannedOp, check_types, same_score, utc
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .plan import Planner
+from .planner import Planner, observe_all
 
 __all__ = ["index_grades", "plan_grades"]
 
@@ -55,8 +53,6 @@ def index_grades(index: TargetIndex, records: list[Score]) -> Current:
 
 def plan_grades(planner: Planner, records: list[Score], current: Current) -> None:
     """Plan ``records`` against ``current`` (see the module docstring)."""
-    from .plan import observe_all
-
     check_types(records, Score, "source")
     if _diff(planner, records, current, admitting=True):
         return

@@ -8,15 +8,12 @@ never are; only courses present in the source are considered.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from adapters.records import Enrollment
 
 from .matching import ReviewCase, TargetIndex, identity_keys, person_key, resolve
 from .plan_model import check_types
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .plan import Planner
+from .planner import Planner, observe_all
 
 __all__ = ["index_roster", "plan_roster"]
 
@@ -51,8 +48,6 @@ def _protected(index: TargetIndex, cases: Iterable[ReviewCase]) -> set[int]:
 
 def plan_roster(planner: Planner, records: list[Enrollment], current: Current) -> None:
     """Plan the enrollments of ``records`` against ``current`` (see the module docstring)."""
-    from .plan import observe_all
-
     options, plan = planner.options, planner.plan
     matching = plan.matching
     check_types(records, Enrollment, "source")

@@ -18,23 +18,40 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from adapters.errors import DataError, FatalError
 from adapters.i18n import Translator
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .client import HttpClient
+    import requests
 
-__all__ = ["ClientCredentials", "StaticToken", "TokenProvider"]
+    from .redact import Secrets
+
+__all__ = ["ClientCredentials", "StaticToken", "TokenClient", "TokenProvider"]
 
 _ = Translator.for_package("adapters").gettext
+
+
+class TokenClient(Protocol):
+    """What a provider needs from the client (:class:`~adapters.http.client.HttpClient` is one).
+
+    Declared here, on the side that needs it, so this module does not import the client that imports it.
+    """
+
+    secrets: Secrets
+
+    def request(self, method: str, url: str, *, data: Any = None, headers: Any = None,
+                idempotent: bool | None = None, authenticate: bool = True,
+                auth: Any = None) -> requests.Response:
+        """Send one request with the house policy (see :meth:`~adapters.http.client.HttpClient.request`)."""
+        ...
 
 
 class TokenProvider(Protocol):
     """What the client needs from a credentials provider."""
 
-    def header(self, client: HttpClient) -> tuple[str, dict[str, str]]:
+    def header(self, client: TokenClient) -> tuple[str, dict[str, str]]:
         """Return ``(token, headers)`` to send now; ``token`` identifies it for :meth:`invalidate`."""
 
     def invalidate(self, token: str) -> None:
@@ -48,7 +65,7 @@ class StaticToken:
         self.token = token
         self.scheme = scheme
 
-    def header(self, client: HttpClient) -> tuple[str, dict[str, str]]:
+    def header(self, client: TokenClient) -> tuple[str, dict[str, str]]:
         """Return the token and its header (and register it as a secret with ``client``)."""
         client.secrets.add(self.token)
         return self.token, {"Authorization": f"{self.scheme} {self.token}"}
@@ -91,7 +108,7 @@ class ClientCredentials:
     def __repr__(self) -> str:
         return f"ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r})"
 
-    def header(self, client: HttpClient) -> tuple[str, dict[str, str]]:
+    def header(self, client: TokenClient) -> tuple[str, dict[str, str]]:
         """Return a valid token and its ``Authorization`` header, fetching one if needed."""
         if not self.client_id or not self._client_secret:
             raise FatalError(_("An OAuth2 client id and client secret are required."), code="missing_credentials",
@@ -110,7 +127,7 @@ class ClientCredentials:
             if self._token == token:
                 self._token = None
 
-    def _fetch(self, client: HttpClient) -> None:
+    def _fetch(self, client: TokenClient) -> None:
         form = {"grant_type": "client_credentials"}
         auth = None
         if self.basic_auth:

@@ -22,7 +22,7 @@ from adapters.i18n import gettext_noop as N_
 from adapters.records import Enrollment, LineItem, Person, Record, Score
 
 from .api import OpenEdxApi
-from .models import Account, SubsectionGradeDetail
+from .models import Account
 from .settings import OpenEdxSettings
 from .writes import EnrollmentWriter, ScoreWriter
 
@@ -176,22 +176,10 @@ class OpenEdxAdapter(Adapter):
             for sub in entry.section_breakdown:
                 overridden = False
                 if mine is not None and sub.attempted:
-                    overridden = self._overridden(self.api.subsection_grade(sub.module_id, entry.user_id), mine)
+                    overridden = self.api.subsection_grade(sub.module_id, entry.user_id).overridden_by_person(mine)
                 yield Score(source=self.name, person=person, course_id=course, line_item_id=sub.module_id,
                             value=sub.score_earned, max_score=sub.score_possible or None, scale="points",
                             status="graded" if sub.attempted else "pending", overridden=overridden)
-
-    @staticmethod
-    def _overridden(detail: SubsectionGradeDetail, service_user: str) -> bool:
-        """True when a person (not our service user) set the override now in force."""
-        override = detail.override
-        if override is None or all(v is None for v in override.model_dump().values()):
-            return False
-        history = [h for h in detail.history if h.created is not None] or detail.history
-        if not history:
-            return True
-        last = max(history, key=lambda h: h.created) if all(h.created for h in history) else history[-1]
-        return last.user != service_user
 
     # -- programs -----------------------------------------------------------------------------------------
 

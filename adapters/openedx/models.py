@@ -169,6 +169,17 @@ class SubsectionGradeDetail(_Raw):
     override: Override | None = None
     history: list[OverrideHistory] = []
 
+    def overridden_by_person(self, service_user: str) -> bool:
+        """True when a person (not ``service_user``, our own account) set the override now in force."""
+        override = self.override
+        if override is None or all(v is None for v in override.model_dump().values()):
+            return False
+        history = [h for h in self.history if h.created is not None] or self.history
+        if not history:
+            return True
+        last = max(history, key=lambda h: h.created) if all(h.created for h in history) else history[-1]
+        return last.user != service_user
+
 
 class BulkUpdateItem(_Raw):
     """One item of the ``POST /api/grades/v1/gradebook/{course_id}/bulk-update`` answer."""

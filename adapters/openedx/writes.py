@@ -22,7 +22,7 @@ from adapters.records import Enrollment, Person, Score
 from .api import PROGRAM_WRITE_LIMIT
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .adapter import OpenEdxAdapter
+    from .host import WriterHost
 
 __all__ = ["EnrollmentWriter", "ScoreWriter"]
 
@@ -44,7 +44,7 @@ def lost_answer(exc: AdapterError) -> bool:
 class _Writer:
     record_type: type = object
 
-    def __init__(self, adapter: OpenEdxAdapter):
+    def __init__(self, adapter: WriterHost):
         self.adapter = adapter
         self.api = adapter.api
         self.results: list[ChangeResult | None] = []
@@ -379,7 +379,7 @@ class ScoreWriter(_Writer):
             possible = original.possible_graded
         if earned is None:
             return None
-        overridden = self.adapter._overridden(detail, self.adapter.service_user())
+        overridden = detail.overridden_by_person(self.adapter.service_user())
         return Score(source="openedx", person=record.person, course_id=course, line_item_id=record.line_item_id,
                      value=earned, max_score=possible or None, scale="points", overridden=overridden)
 

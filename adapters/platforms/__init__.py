@@ -10,8 +10,8 @@ policy; docs/decisions/0004-platform-catalog.md explains the choices.
 """
 
 from .config import ConfigError, ResolverConfig
+from .lookup import all_platforms, get_platform
 from .model import Embed, PlatformResource, ResolveError, ResolveWarning
-from .registry import all_platforms, get_platform
 from .resolver import resolve
 from .rules import Platform
 

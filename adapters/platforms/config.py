@@ -194,7 +194,7 @@ class ResolverConfig(BaseModel):
         return [spec.model_dump(exclude_unset=True) for spec in specs]
 
     def platforms(self) -> tuple[Platform, ...]:
-        """Return the platforms this configuration resolves to, in lookup order (see ``registry.all_platforms``)."""
+        """Return the platforms this configuration resolves to, in lookup order (see ``lookup.all_platforms``)."""
         merged = _merge([ExtraPlatform.model_validate(value) for value in self.extra_platforms])
         unowned = tuple(pattern for pattern in self.iframe_allowed_hosts
                         if not any(hosts.matches_any(hosts.pattern_base(pattern), p.hosts) for p in merged))

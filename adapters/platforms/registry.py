@@ -1,11 +1,10 @@
-"""The catalog: the built-in platforms, in the order hosts are looked up, and lookups by id.
+"""The catalog: the built-in platforms, in the order hosts are looked up, by id.
 
-Operator-added platforms and hosts come from :class:`~.config.ResolverConfig`; pass it to see them.
+Operator-added platforms and hosts come from :class:`~.config.ResolverConfig` (built on this module);
+:mod:`.lookup` answers for both.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from . import (
     bilibili,
@@ -28,9 +27,6 @@ from . import (
 )
 from .rules import Platform
 
-if TYPE_CHECKING:
-    from .config import ResolverConfig
-
 BUILTIN: tuple[Platform, ...] = tuple(
     module.PLATFORM
     for module in (
@@ -50,21 +46,3 @@ ALLOWLISTED = Platform(
     login_required=False,
     embed="iframe",
 )
-
-
-def all_platforms(config: ResolverConfig | None = None) -> list[Platform]:
-    """Return every platform links may resolve to: built-in ones (with operator-added hosts) then operator-added.
-
-    With a config that allow-lists hosts no platform owns, the last entry is ``allowlisted`` holding them.
-    """
-    if config is None:
-        return list(BUILTIN)
-    return list(config.platforms())
-
-
-def get_platform(platform_id: str, config: ResolverConfig | None = None) -> Platform | None:
-    """Return the platform with id ``platform_id`` (built-in, operator-added or ``allowlisted``), or ``None``."""
-    for platform in all_platforms(config):
-        if platform.id == platform_id:
-            return platform
-    return ALLOWLISTED if platform_id == ALLOWLISTED.id else None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from celery import shared_task
 
-from .upload import run_import
+from .jobs import run_import
 
 
 @shared_task(name="mooc_bridge.scorm.import_package", ignore_result=True)
