@@ -17,11 +17,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from adapters.base import Adapter, Change, ChangeResult, ReadScope
-from adapters.errors import AdapterError
+from adapters.errors import AdapterError, DataError
 from adapters.i18n import Translator
 from adapters.records import STREAMS, Person, Record
 
 from . import journal, report
+from .item_map import resolve_item_map
 from .models import Operation, SyncRun
 from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied, target_traits
 
@@ -132,13 +133,19 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
             current.extend(_read(target, stream, scope, progress, counted))
         if "persons" in target.reads:
             people.extend(_read(target, "persons", scope, progress, counted))
+    item_map = options.item_map
+    if kind == "grades":
+        try:
+            item_map = resolve_item_map(target, records, options.item_map, options.target_course, options.course_map)
+        except DataError as error:
+            raise SyncRefused(_("Nothing was written: {reason}").format(reason=error.message), error.code) from None
     closed = options.identity_closed
     if closed is None:
         closed = bool(getattr(target, "identity_closed", "persons" in target.reads))
     plan_options = PlanOptions(target_key=key, unenroll=options.unenroll,
                                force=options.force, match=tuple(options.match), closed_target=closed,
                                target_course=options.target_course, course_map=options.course_map,
-                               item_map=options.item_map, source_complete=source_complete, **traits)
+                               item_map=item_map, source_complete=source_complete, **traits)
     progress("plan", 0, len(records))
     plan = build_plan(kind, records, current, plan_options, people)
     bookmark = getattr(source, "bookmark", None)

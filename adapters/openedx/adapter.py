@@ -22,6 +22,7 @@ from adapters.i18n import gettext_noop as N_
 from adapters.records import Enrollment, LineItem, Person, Record, Score
 
 from .api import OpenEdxApi
+from .items import resolve_items
 from .models import Account
 from .settings import OpenEdxSettings
 from .writes import EnrollmentWriter, ScoreWriter
@@ -115,6 +116,12 @@ class OpenEdxAdapter(Adapter):
                                    title=sub.display_name)
         else:
             yield from self._read_scores(course, scope)
+
+    def resolve_line_items(self, names: Sequence[str], course_id: str | None = None) -> dict[str, str]:
+        """``{name: usage key}`` for grade items named by usage key, short id or display name (see
+        :mod:`adapters.openedx.items`); ``DataError`` for a name that fits no graded subsection, or several."""
+        course = self.course_for(course_id)
+        return resolve_items(names, self.api.grading_info(course).subsections, course)
 
     def _read_enrollments(self, course: str) -> Iterator[Enrollment]:
         """The LMS enrollments (by username, with the 学号 when known), then, with a program, the program's

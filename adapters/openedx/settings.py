@@ -47,7 +47,8 @@ class OpenEdxSettings(BaseModel):
     mode: str | None = Field(default=None, description="enrollment mode for new enrollments (audit, honor…)")
     auto_enroll: bool = Field(default=True, description="enrollment_allowed: enrol on registration")
     student_number: Literal["auto", "program", "username", "external_user_key", "none"] = Field(
-        default="auto", description="where the 学号 of an Open edX learner comes from")
+        default="auto", description="where the 学号 of an Open edX learner comes from (auto: the program's "
+                                    "student_key with a program, else the gradebook's external_user_key)")
     overrides: Literal["check", "skip"] = Field(
         default="check", description="look up who overrode each attempted subsection grade when reading scores")
 
@@ -71,9 +72,11 @@ class OpenEdxSettings(BaseModel):
 
     @property
     def student_number_source(self) -> str:
-        """The effective source of 学号: ``program`` when a program is set and ``auto`` was asked."""
+        """The effective source of 学号 for ``auto``: ``program`` when a program is set, else
+        ``external_user_key``, the 学号 Open edX itself links to an account (a program enrollment's
+        ``external_user_key``, shown by the gradebook). Never the username or the e-mail: those are asked for."""
         if self.student_number == "auto":
-            return "program" if self.program else "none"
+            return "program" if self.program else "external_user_key"
         return self.student_number
 
     @classmethod

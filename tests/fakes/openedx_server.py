@@ -351,6 +351,19 @@ class FakeOpenEdx:
                 "throttled": self.limiter.rejected if self.limiter else 0}
 
 
+DEMO_COURSE = "course-v1:MOOCBridge+Demo101+2025"
+
+
+def seed_demo(lms: FakeOpenEdx, learners: int) -> None:
+    """The demo course the README's sync examples use: three graded subsections (作业一 ``hw1``, 期中测验
+    ``midterm``, 期末考试 ``exam``) and ``learners`` enrolled learners s00001… whose 学号 2025000001… Open edX
+    knows from their program enrollment (the gradebook's ``external_user_key``)."""
+    lms.state.add_course(DEMO_COURSE, "演示课程", [("hw1", "作业一", 100), ("midterm", "期中测验", 100, "Midterm Exam"),
+                                                   ("exam", "期末考试", 100, "Exam")],
+                         weights={"Homework": 0.2, "Midterm Exam": 0.3, "Exam": 0.5})
+    lms.add_learners(DEMO_COURSE, learners)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve a seeded fake LMS until interrupted (for trying an adapter or the CLI by hand)."""
     parser = argparse.ArgumentParser(description="A fake Open edX LMS on 127.0.0.1.")
@@ -361,12 +374,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=10, help="learners in the demo course")
     args = parser.parse_args(argv)
     lms = FakeOpenEdx(args.port, args.latency, args.pagination, rate_limit=args.rate_limit, bulk_enroll_enabled=True)
-    course = "course-v1:MOOCBridge+Demo101+2025"
-    lms.state.add_course(course, "演示课程", [("hw1", "作业一", 100), ("exam", "期末考试", 100, "Exam")],
-                         weights={"Homework": 0.4, "Exam": 0.6})
-    lms.add_learners(course, args.seed)
+    seed_demo(lms, args.seed)
     lms.start()
-    print(f"fake Open edX at {lms.url}  course {course}  client {lms.client_id}:{lms.client_secret}", flush=True)
+    print(f"fake Open edX at {lms.url}  course {DEMO_COURSE}  client {lms.client_id}:{lms.client_secret}",
+          flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

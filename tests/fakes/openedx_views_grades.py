@@ -92,6 +92,9 @@ def gradebook(state: LmsState, req: Request) -> Response:
 
 
 def grading_info(state: LmsState, req: Request) -> Response:
+    """``CourseGradingView`` (``lms/djangoapps/grades/rest_api/v1/gradebook_views.py``): every visible subsection,
+    ungraded ones too, unless ``graded_only`` is true (default false); ``short_label`` only for graded ones."""
+    graded_only = (req.arg("graded_only") or "").lower() == "true"
     with state.lock:
         course = state.courses.get(req.params["course_id"])
         if course is None:
@@ -100,9 +103,10 @@ def grading_info(state: LmsState, req: Request) -> Response:
             "grade_cutoffs": course.cutoffs, "grades_frozen": course.grades_frozen, "can_see_bulk_management": False,
             "assignment_types": {f: {"type": f, "short_label": short_label(f), "min_count": 1, "drop_count": 0,
                                      "weight": w} for f, w in course.weights.items()},
-            "subsections": [{"assignment_type": s.format, "graded": s.graded, "short_label": short_label(s.format),
+            "subsections": [{"assignment_type": s.format, "graded": s.graded,
+                             "short_label": short_label(s.format) if s.graded else None,
                              "module_id": s.usage_id, "display_name": s.display_name}
-                            for s in course.subsections.values()]})
+                            for s in course.subsections.values() if s.graded or not graded_only]})
 
 
 def bulk_update(state: LmsState, req: Request) -> Response:

@@ -369,3 +369,14 @@ def test_write_log_finds_duplicated_writes(lms):
     effect = ("override", COURSE, lms.state.user(alice).id, usage(lms, "hw1"), 7, 10)
     assert lms.traffic.duplicates() == {effect: 2}
     assert [w.body for w in seen] == [body, body]
+
+
+def test_grading_info_lists_ungraded_subsections_unless_graded_only(lms):
+    lms.state.courses[COURSE].subsections[usage(lms, "hw2")].graded = False
+    session = client(lms)
+    url = f"{lms.url}/api/grades/v1/gradebook/{COURSE}/grading-info"
+    every = session.get(url).json()["subsections"]
+    assert [(s["display_name"], s["graded"], s["short_label"]) for s in every] == [
+        ("Homework 1", True, "HW"), ("Homework 2", False, None), ("Final", True, "Exam")]
+    graded = session.get(url, params={"graded_only": "true"}).json()["subsections"]
+    assert [s["module_id"] for s in graded] == [usage(lms, "hw1"), usage(lms, "final")]
