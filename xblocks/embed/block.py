@@ -21,6 +21,7 @@ from xblock.validation import ValidationMessage
 
 from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
+from xblocks.i18n import TranslatedBlockMixin
 
 from . import options, presentation, scenarios
 
@@ -31,8 +32,8 @@ loader = ResourceLoader(__name__)
 TRIGGERS = (options.COMPLETION_VIEW, options.COMPLETION_LINK, options.COMPLETION_MANUAL)
 
 
-@XBlock.wants("settings", "i18n")
-class PlatformResourceBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, XBlock):
+@XBlock.wants("settings")
+class PlatformResourceBlock(TranslatedBlockMixin, StudioEditableXBlockMixin, CompletableXBlockMixin, XBlock):
     """A resource of a national, provincial or MOOC platform: the platform's player, or a card that opens it.
 
     Completion is custom (``has_custom_completion``): the author picks whether seeing the block, opening
@@ -83,10 +84,6 @@ class PlatformResourceBlock(StudioEditableXBlockMixin, CompletableXBlockMixin, X
     editable_fields = ("display_name", "url", "display", "completion_trigger", "size")
 
     # --- helpers -------------------------------------------------------------------------------------
-
-    def ugettext(self, text: str) -> str:
-        """Translate with our catalog (Studio's field labels go through this), in Django's active language."""
-        return _(text)
 
     def _settings_bucket(self) -> dict:
         """The operator's ``XBLOCK_SETTINGS["mooc_bridge_embed"]``, or ``{}`` where the runtime has no settings."""

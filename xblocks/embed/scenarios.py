@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
+from adapters.i18n import gettext_noop as N_
+
 TAG = "mooc_bridge_embed"
 
 # A title and a link built to run script if anything along the way forgot to escape them.
@@ -21,7 +23,7 @@ HOSTILE_URL_ACCEPTED = "https://www.icourse163.org/course/ZJU-199001?x=\"><svg/o
 SCRIPT_URL = "javascript:window.__pwned='url-scheme'"
 
 SCENARIOS: list[tuple[str, list[dict[str, str]]]] = [
-    ("Embed: national and provincial platforms", [
+    (N_("Embed: national and provincial platforms"), [
         {"url": "https://basic.smartedu.cn/tchMaterial/detail?contentType=assets_document"
                 "&contentId=b8e9a3fe-dae7-49c0-86cb-d146f883fd8e"},
         {"url": "https://higher.smartedu.cn/course/62bd5dbbc06e9d4b4e1f4b43", "completion_trigger": "link"},
@@ -30,7 +32,7 @@ SCENARIOS: list[tuple[str, list[dict[str, str]]]] = [
         {"url": "https://yun.zjer.cn/", "completion_trigger": "link"},
         {"url": "https://www.tjedu.cn/", "completion_trigger": "manual"},
     ]),
-    ("Embed: MOOC platforms", [
+    (N_("Embed: MOOC platforms"), [
         {"url": "https://www.icourse163.org/course/ZJU-199001", "completion_trigger": "link"},
         {"url": "https://www.xuetangx.com/course/THU08091000384/10322765", "completion_trigger": "link"},
         {"url": "https://coursehome.zhihuishu.com/courseHome/1000007337", "completion_trigger": "manual"},
@@ -39,14 +41,14 @@ SCENARIOS: list[tuple[str, list[dict[str, str]]]] = [
         {"url": "https://www.icve.com.cn/portal_new/courseinfo/courseinfo.html?courseid=abc-1234",
          "completion_trigger": "manual"},
     ]),
-    ("Embed: video players", [
+    (N_("Embed: video players"), [
         {"url": "https://www.bilibili.com/video/BV1xx411c7mD?p=2", "display_name": "Bilibili, 16:9"},
         {"url": "https://v.qq.com/x/cover/mzc00200mp8vo9b/u0033nvzb5v.html", "display_name": "Tencent Video, 480px",
          "size": "480px"},
         {"url": "https://www.bilibili.com/video/BV1xx411c7mD", "display": "card",
          "display_name": "Bilibili as a card", "completion_trigger": "link"},
     ]),
-    ("Embed: several blocks on one page", [
+    (N_("Embed: several blocks on one page"), [
         {"url": "https://www.bilibili.com/video/BV1xx411c7mD?p=1", "display_name": "Part 1 (complete on view)"},
         {"url": "https://www.bilibili.com/video/BV1xx411c7mD?p=2", "display_name": "Part 2 (learner marks done)",
          "completion_trigger": "manual", "size": "4:3"},
@@ -55,7 +57,7 @@ SCENARIOS: list[tuple[str, list[dict[str, str]]]] = [
         {"url": "https://www.xuetangx.com/course/THU08091000384/10322765", "display_name": "Reading (marks done)",
          "completion_trigger": "manual"},
     ]),
-    ("Embed: hostile title and link", [
+    (N_("Embed: hostile title and link"), [
         {"url": "https://www.bilibili.com/video/BV1xx411c7mD?p=3", "display_name": HOSTILE_TITLE},
         {"url": "https://www.icourse163.org/course/ZJU-199001", "display_name": HOSTILE_TITLE, "display": "card",
          "completion_trigger": "link"},

@@ -25,6 +25,7 @@ from adapters.i18n import gettext_noop as N_
 from scorm.attempts import LearnerRecord
 from scorm.cmi import version_family
 from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
+from xblocks.i18n import TranslatedBlockMixin
 
 from . import assets, learner, staff, upload
 from .package import PackageUnavailable, load_package, package_dir, storage_root, table_of_contents
@@ -38,9 +39,9 @@ loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
 
 
-@XBlock.wants("settings", "user", "i18n", "studio_user_permissions")
-class ScormPlayerBlock(StudioMixin, StaffViewsMixin, StudioEditableXBlockMixin, CompletableXBlockMixin,
-                       ScorableXBlockMixin, XBlock):
+@XBlock.wants("settings", "user", "studio_user_permissions")
+class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, StudioEditableXBlockMixin,
+                       CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
     """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""
 
     block_settings_key = "mooc_bridge_scorm"
@@ -50,7 +51,8 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, StudioEditableXBlockMixin, 
     icon_class = "problem"
     public_dir = "static"  # what runtime.local_resource_url may serve: our CSS, JS and the vendored scorm-again
 
-    display_name = String(display_name=N_("Display name"), default=N_("SCORM package"), scope=Scope.settings)
+    display_name = String(display_name=N_("Display name"), default=N_("SCORM package"), scope=Scope.settings,
+                          help=N_("Shown above the course and in the course outline."))
     package_sha256 = String(display_name=N_("Package"), default="", scope=Scope.settings,
                             help=N_("The sha256 of the package in storage, set by an upload or an OLX import."))
     package_file = String(default="", scope=Scope.settings, help=N_("The package zip among the course's files."))
@@ -60,17 +62,21 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, StudioEditableXBlockMixin, 
     toc = Boolean(display_name=N_("Table of contents"), default=True, scope=Scope.settings,
                   help=N_("Show the package's table of contents beside multi-item packages."))
     display_mode = String(display_name=N_("Display"), default="iframe", scope=Scope.settings,
+                          help=N_("Play the course inside the page, or from a button that opens a new window."),
                           values=[{"display_name": N_("In the page"), "value": "iframe"},
                                   {"display_name": N_("In a new window"), "value": "window"}])
-    height = Integer(display_name=N_("Height (pixels)"), default=640, scope=Scope.settings)
+    height = Integer(display_name=N_("Height (pixels)"), default=640, scope=Scope.settings,
+                     help=N_("The height of the player in the page, from 240 to 4000 pixels."))
     attempts_allowed = Integer(display_name=N_("Attempts allowed"), default=0, scope=Scope.settings,
                                help=N_("0 allows any number of attempts."))
     attempt_grading = String(display_name=N_("Grading across attempts"), default="highest", scope=Scope.settings,
+                             help=N_("Which attempt's result counts when a learner made several."),
                              values=[{"display_name": N_("Highest attempt"), "value": "highest"},
                                      {"display_name": N_("Average of attempts"), "value": "average"},
                                      {"display_name": N_("First attempt"), "value": "first"},
                                      {"display_name": N_("Last completed attempt"), "value": "last"}])
     sco_grading = String(display_name=N_("Grading within an attempt"), default="average", scope=Scope.settings,
+                         help=N_("How the results of the package's items make the result of one attempt."),
                          values=[{"display_name": N_("Items completed"), "value": "objects"},
                                  {"display_name": N_("Highest item score"), "value": "highest"},
                                  {"display_name": N_("Average item score"), "value": "average"},
@@ -80,7 +86,9 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, StudioEditableXBlockMixin, 
     mastery_override = Float(display_name=N_("Mastery score override (0-100)"), default=None, scope=Scope.settings,
                              help=N_("Leave empty to use the package's own mastery score."))
     full_credit_without_score = Boolean(display_name=N_("Full credit when passed or completed without a score"),
-                                        default=True, scope=Scope.settings)
+                                        default=True, scope=Scope.settings,
+                                        help=N_("Give full marks to an item that reports no score but passed "
+                                                "(or completed, when it reports neither passed nor failed)."))
 
     record = Dict(default={}, scope=Scope.user_state, help="scorm.attempts.LearnerRecord as JSON")
     raw_earned = Float(default=None, scope=Scope.user_state)

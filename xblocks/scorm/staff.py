@@ -51,8 +51,16 @@ def is_staff(block) -> bool:
     attrs = getattr(user, "opt_attrs", {}) or {}
     if attrs.get("edx-platform.user_is_staff") is True:
         return True
-    workbench_id = attrs.get("xblock-workbench.user_id")
-    return isinstance(workbench_id, str) and workbench_id.startswith("staff")
+    workbench_id = workbench_user_id(block)
+    return workbench_id is not None and workbench_id.startswith("staff")
+
+
+def workbench_user_id(block) -> str | None:
+    """The current user's workbench student id (``?student=``), or None outside the workbench."""
+    service = block.runtime.service(block, "user")
+    user = service.get_current_user() if service else None
+    workbench_id = (getattr(user, "opt_attrs", {}) or {}).get("xblock-workbench.user_id")
+    return workbench_id if isinstance(workbench_id, str) else None
 
 
 def can_author(block) -> bool:

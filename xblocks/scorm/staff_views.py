@@ -10,6 +10,7 @@ from xblock.core import XBlock
 from xblock.utils.resources import ResourceLoader
 
 from adapters.i18n import Translator
+from adapters.i18n import gettext_noop as N_
 from scorm.attempts import LearnerRecord
 
 from . import learner, staff
@@ -20,12 +21,24 @@ loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
 
 
-def _allowed_only(check):
+def _refusal(block, reason: str) -> dict[str, Any]:
+    """The body of a 403: the reason (translated), and in the workbench how to act as staff instead."""
+    message = _(reason)
+    workbench_id = staff.workbench_user_id(block)
+    if workbench_id is not None:
+        message += " " + _("In this workbench you are the learner “{learner}”: open the page with ?student=staff "
+                           "in its address to act as course staff.").format(learner=workbench_id)
+    # the upload contract's shape too ("valid", "errors"), so the Studio editor shows the reason like any refusal
+    return {"error": "forbidden", "message": message, "valid": False,
+            "errors": [{"code": "forbidden", "message": message}]}
+
+
+def _allowed_only(check, reason: str):
     def decorator(handler):
         @functools.wraps(handler)
         def wrapper(self, request, suffix=""):
             if not check(self):
-                return json_response({"error": "forbidden", "message": _("Only course staff can see this.")}, 403)
+                return json_response(_refusal(self, reason), 403)
             return handler(self, request, suffix)
 
         return wrapper
@@ -33,10 +46,10 @@ def _allowed_only(check):
     return decorator
 
 
-staff_only = _allowed_only(staff.is_staff)
+staff_only = _allowed_only(staff.is_staff, N_("Only course staff can see this."))
 """Answer 403 (with a sentence, never the data) unless the current user is course staff."""
 
-author_only = _allowed_only(staff.can_author)
+author_only = _allowed_only(staff.can_author, N_("Only the course team can upload or change this component's package."))
 """Answer 403 unless the current user may change the block's package (Studio write access, or course staff)."""
 
 

@@ -50,6 +50,8 @@ class StudioMixin:
                 "queued": _("Waiting for a worker to extract the package…"),
                 "pick": _("Or use a package already imported (sha256)"), "use": _("Check this package"),
                 "warnings": _("Warnings:"),
+                "http_error": _("The server answered with error {status} and gave no reason."),
+                "network": _("The server could not be reached. Check the connection and try again."),
             },
         })
         fragment = Fragment(upload_box + form.content)

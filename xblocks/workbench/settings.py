@@ -37,6 +37,8 @@ INSTALLED_APPS += ["xblocks.workbench.apps.WorkbenchDemoConfig", "sync.apps.Sync
 WORKBENCH = {**WORKBENCH, "services": {k: v for k, v in WORKBENCH["services"].items() if k != "fs"}}
 ROOT_URLCONF = "xblocks.workbench.urls"
 TEMPLATES[0]["DIRS"].insert(0, str(Path(__file__).resolve().parent / "templates"))
+# the workbench's own words (index, scenario page, events page) in the request's language
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("xblocks.workbench.chrome.chrome")
 
 # The learner's language, as in the LMS: ?lang=zh-cn or the browser's Accept-Language.
 MIDDLEWARE = [*MIDDLEWARE]

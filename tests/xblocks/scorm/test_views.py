@@ -91,6 +91,21 @@ def test_package_handlers_are_refused_to_learners(scorm):
     assert not (scorm.root / ".uploads").exists() or not any((scorm.root / ".uploads").iterdir())
 
 
+def test_a_learner_who_uploads_is_told_why_in_their_language(scorm):
+    from django.utils import translation
+
+    block = scorm.block("alice", package_sha256=scorm.shas["12"])
+    with translation.override("zh-hans"):
+        response = upload(scorm, block, b"PK not really")
+    body = json.loads(response.body)
+    assert response.status_code == 403 and body["valid"] is False
+    message = body["errors"][0]["message"]
+    assert body["message"] == message and body["errors"][0]["code"] == "forbidden"
+    assert message.startswith("只有课程团队可以上传或更换此组件的课件包。")
+    assert "“alice”" in message and "?student=staff" in message  # the workbench says how to act as staff
+    assert "Traceback" not in response.text
+
+
 def test_staff_handlers_are_refused_to_learners(scorm):
     block = scorm.block("alice", package_sha256=scorm.shas["12"])
     launch(scorm, block)

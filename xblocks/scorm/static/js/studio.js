@@ -49,6 +49,21 @@ function MoocBridgeScormStudio(runtime, element) {
     if (title && answer.title && !title.value) { title.value = answer.title; }
   }
 
+  /* A refusal the server explained (our handlers always do), or one it did not (a proxy, a crash): a sentence. */
+  function parse(status, body) {
+    var answer = null;
+    try { answer = JSON.parse(body); } catch (e) { answer = null; }
+    if (answer && typeof answer === "object") {
+      if (status >= 400 && !(answer.errors && answer.errors.length) && answer.message) {
+        answer.errors = [{code: answer.error || "error", message: answer.message}];
+      }
+      if (status < 400 || (answer.errors && answer.errors.length)) { return answer; }
+    }
+    return {valid: false, errors: [{code: "http_" + status, message: text("http-error").replace("{status}", status)}]};
+  }
+
+  function unreachable() { finish({valid: false, errors: [{code: "network", message: text("network")}]}); }
+
   function finish(answer) {
     setProgress(null, "");
     var warnings = (answer.warnings || []).map(function (w) { return w.message; });
@@ -65,7 +80,10 @@ function MoocBridgeScormStudio(runtime, element) {
     var url = box.getAttribute("data-status-url");
     url += (url.indexOf("?") >= 0 ? "&" : "?") + "job=" + encodeURIComponent(job);
     fetch(url, {credentials: "same-origin"})
-      .then(function (response) { return response.json(); })
+      .then(function (response) {
+        if (response.status >= 500) { throw new Error("retry"); }  /* a worker restarting: ask again */
+        return response.text().then(function (body) { return parse(response.status, body); });
+      })
       .then(function (answer) {
         if (answer.state === "done" || answer.errors) { finish(answer); return; }
         if (answer.state === "queued") { setProgress(0, text("queued")); }
@@ -87,11 +105,10 @@ function MoocBridgeScormStudio(runtime, element) {
       if (event.lengthComputable) { setProgress(Math.round(100 * event.loaded / event.total), text("checking")); }
     };
     xhr.onload = function () {
-      var answer = {};
-      try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {valid: false, errors: []}; }
+      var answer = parse(xhr.status, xhr.responseText);
       if (xhr.status === 202 && answer.job) { poll(answer.job); } else { finish(answer); }
     };
-    xhr.onerror = function () { finish({valid: false, errors: []}); };
+    xhr.onerror = unreachable;
     xhr.send(form);
   });
 
@@ -102,6 +119,8 @@ function MoocBridgeScormStudio(runtime, element) {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
       body: JSON.stringify({sha256: sha256})
-    }).then(function (response) { return response.json(); }).then(finish, function () { finish({valid: false}); });
+    }).then(function (response) {
+      return response.text().then(function (body) { finish(parse(response.status, body)); });
+    }, unreachable);
   });
 }
