@@ -200,6 +200,7 @@ class Plan:
     held: list[PlannedOp] = field(default_factory=list)
     unchanged: int = 0
     outside: int = 0
+    unmapped: int = 0  # source records left out: their course has no --course-map entry, or maps elsewhere
     source_bookmark: str | None = None  # where the source's next delta read starts (ISO 8601), if it keeps one
     source_records: int = 0
     target_records: int = 0
@@ -227,6 +228,8 @@ class Plan:
         for op in self.ops:
             actions[op.action] = actions.get(op.action, 0) + 1
         outside = {"outside_target": self.outside} if self.outside else {}
+        if self.unmapped:
+            outside["unmapped_course"] = self.unmapped
         return {"source_records": self.source_records, "target_records": self.target_records,
                 "people": len(self.matching.people) if self.matching else 0,
                 "matched": len(self.matching.matched) if self.matching else 0,

@@ -51,9 +51,10 @@ COUNT_LABELS = {
     "review": N_("held for review"), "planned": N_("changes planned"), "held": N_("held back by a policy"),
     "unchanged": N_("already up to date"), "kept": N_("kept (not unenrolled)"),
     "outside_target": N_("left out: the target holds course grades only"),
+    "unmapped_course": N_("left out: the course map sends their course nowhere or to another course"),
 }
 
-_OPTIONAL_COUNTS = frozenset({"outside_target"})
+_OPTIONAL_COUNTS = frozenset({"outside_target", "unmapped_course"})
 """Counts shown only when the plan has them."""
 
 STATE_LABELS = {"planned": N_("planned"), "started": N_("started"), "done": N_("done"), "failed": N_("failed"),

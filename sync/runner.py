@@ -96,6 +96,18 @@ def _read(adapter: Adapter, stream: str, scope: ReadScope, progress: Progress, c
     return records
 
 
+def _mapped(records: list[Record], options: SyncOptions) -> tuple[list[Record], int]:
+    """With a course map, only the records of mapped courses (and, when the target names a course, of courses
+    mapped to it): a map is the whole list of where each course goes, never a hint. Returns the records kept
+    and how many were left out."""
+    course_map = options.course_map
+    if not course_map:
+        return records, 0
+    kept = [r for r in records if r.course_id is None or (
+        r.course_id in course_map and options.target_course in (None, course_map[r.course_id]))]
+    return kept, len(records) - len(kept)
+
+
 def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
               progress: Progress = _noop) -> Plan:
     """Read both sides and build the plan (nothing is written anywhere). Raises ``AdapterError``/``SyncRefused``."""
@@ -114,7 +126,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     key = target_key(options, target.name)
     since = journal.last_source_bookmark(kind, options.source_spec or source.name, key) if options.delta else None
     scope = ReadScope(course_id=options.source_course, since=since, options=detail)
-    records = _read(source, stream, scope, progress, counted)
+    records, unmapped = _mapped(_read(source, stream, scope, progress, counted), options)
     source_complete = since is None or bool(getattr(source, "last_read_full", False))
     source_courses = sorted({r.course_id for r in records if r.course_id}, key=str)
     if options.target_course and len(source_courses) > 1 and not options.course_map:
@@ -148,6 +160,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
                                item_map=item_map, source_complete=source_complete, **traits)
     progress("plan", 0, len(records))
     plan = build_plan(kind, records, current, plan_options, people)
+    plan.unmapped = unmapped
     bookmark = getattr(source, "bookmark", None)
     plan.source_bookmark = bookmark.isoformat() if hasattr(bookmark, "isoformat") else None
     progress("plan", len(records), len(records))

@@ -12,7 +12,8 @@
 scoreStatus ↔ Score.status: fully graded ↔ graded; submitted / partially graded → pending (written as
 submitted); exempt ↔ exempt; not submitted ↔ absent. Our own status and the source grade's exact timestamp
 travel in the result's ``metadata`` (``mooc-bridge.status``, ``mooc-bridge.timestamp``) so a round trip
-keeps them; ``scoreDate`` (a date, per the specification) is the source grade's date.
+keeps them; ``scoreDate`` (a date, per the specification) is the source grade's date. A source grade without
+a timestamp is taken as current: its time is the time of the change (:func:`stamp_of`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from adapters.records import Course, Enrollment, LineItem, Person, Score
 from .models import OrClass, OrEnrollment, OrLineItem, OrResult, OrUser
 
 __all__ = ["ENROLLMENT_ROLE", "META_STATUS", "META_TIMESTAMP", "RESULT_NAMESPACE", "Identity", "course_record",
-           "enrollment_record", "line_item_record", "person_record", "result_id", "score_record",
-           "score_status_for", "status_from"]
+           "enrollment_record", "line_item_record", "newer_than", "person_record", "result_id",
+           "result_stamp", "score_record", "score_status_for", "status_from"]
 
 _ = Translator.for_package("adapters").gettext
 
@@ -149,7 +150,7 @@ def score_record(result: OrResult, person: Person, course_id: str | None, max_sc
     ours = meta.get(META_STATUS)
     if isinstance(ours, str) and _FROM_STATUS.get(ours) == result.scoreStatus.strip():
         status = ours
-    stamp = _parse_stamp(meta.get(META_TIMESTAMP)) or _parse_date(result.scoreDate) or result.dateLastModified
+    stamp = result_stamp(result)
     scale = "points" if max_score else "percent"
     return Score(source=SYSTEM, person=person, course_id=course_id, line_item_id=result.lineItem.sourcedId,
                  value=result.score, text=result.textScore, max_score=max_score, scale=scale, status=status,
@@ -180,10 +181,30 @@ def result_id(line_item: str, student: str) -> str:
     return str(uuid.uuid5(RESULT_NAMESPACE, f"{line_item}/{student}"))
 
 
-def stamp_of(score: Score) -> datetime:
-    """The source grade's timestamp (UTC); a score without one counts as the epoch (always stale)."""
-    stamp = score.timestamp or datetime(1970, 1, 1, tzinfo=UTC)
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+def stamp_of(score: Score, now: datetime | None = None) -> datetime:
+    """The source grade's timestamp (UTC). A score without one (spreadsheets, Open edX) is taken as current
+    (docs/decisions/0012): ``now``, the time of the change (default: the clock)."""
+    stamp = score.timestamp or now or datetime.now(UTC)
+    return stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def result_stamp(result: OrResult) -> datetime | None:
+    """When a result's grade was given: our exact timestamp in ``metadata``, else ``scoreDate`` (a date, taken
+    at 00:00 UTC), else ``dateLastModified``; ``None`` when it says none of these."""
+    meta = result.metadata or {}
+    stamp = _parse_stamp(meta.get(META_TIMESTAMP)) or _parse_date(result.scoreDate) or result.dateLastModified
+    if stamp is not None and stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp
+
+
+def newer_than(stored: datetime | None, source: datetime | None) -> bool:
+    """Whether a stored grade is newer than the source's: only when both have a real timestamp (the planner's
+    ``target_newer`` rule, :mod:`sync.plan_grades`), so a timestamp-less source grade is an update."""
+    if stored is None or source is None:
+        return False
+    as_utc = [t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC) for t in (stored, source)]
+    return as_utc[0] > as_utc[1]
 
 
 def _parse_stamp(value: Any) -> datetime | None:

@@ -3,14 +3,17 @@
 - Line items: ``PUT /lineItems/{sourcedId}`` with ``{"lineItem": {...}}`` (1.1 and 1.2). Unchanged items
   (same title, class and maximum) are not sent again.
 - Results: per (class, line item) the current results are listed once
-  (``GET /classes/{c}/lineItems/{li}/results``). A result equal to ours is ``unchanged``; one whose source
-  timestamp is newer than ours is ``skipped`` as stale unless the change is forced (a retry or an
-  out-of-order delivery never overwrites a newer grade); an existing one is updated with
-  ``PUT /results/{its sourcedId}``. New ones get a deterministic sourcedId (uuid5 of line item and
+  (``GET /classes/{c}/lineItems/{li}/results``). A result equal to ours is ``unchanged``; one newer than ours
+  by real timestamps on both sides is ``skipped`` as stale unless the change is forced (a retry or an
+  out-of-order delivery never overwrites a newer grade) — the planner's rule (:func:`.convert.newer_than`),
+  so a dry run and a real run agree; a source grade without a timestamp is current. An existing one is
+  updated with ``PUT /results/{its sourcedId}``. New ones get a deterministic sourcedId (uuid5 of line item and
   student), so a retry can never create a second result: 1.2 creates them with one
   ``POST /lineItems/{li}/results`` (``{"results": [...]}`` → ``sourcedIdPairs``), 1.1 (or ``bulk=false``)
   with ``PUT /results/{id}``.
-- ``scoreDate`` is the source grade's date; the exact timestamp and our status go in ``metadata``.
+- ``dateLastModified`` is the time of the write (UTC, milliseconds, ``Z``), so readers that pull changes by
+  date see it; ``scoreDate`` is the source grade's date (a grade without a timestamp: the day of the write);
+  the exact timestamp and our status go in ``metadata``.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ from .convert import (
     META_TIMESTAMP,
     RESULT_NAMESPACE,
     line_item_record,
-    parse_stamp,
+    newer_than,
     points_for,
     result_id,
+    result_stamp,
     score_record,
     score_status_for,
     stamp_of,
@@ -126,7 +130,7 @@ class GradebookWriter:
         day = (record.updated_at or datetime.now(UTC)).astimezone(UTC).date().isoformat()
         body: dict[str, Any] = {
             "sourcedId": record.line_item_id, "status": "active",
-            "dateLastModified": format_datetime(record.updated_at or datetime.now(UTC)),
+            "dateLastModified": format_datetime(datetime.now(UTC)),
             "title": record.title or record.line_item_id, "assignDate": day, "dueDate": day,
             "class": self.ref("rostering", "classes", "class", record.course_id),
             "category": self.ref("gradebook", "categories", "category", self.category()),
@@ -157,11 +161,13 @@ class GradebookWriter:
                     found[row.student.sourcedId] = row
         return found
 
-    def result_body(self, score: Score, sid: str, student: str, item: OrLineItem, class_sid: str) -> dict:
-        """The ``result`` object for ``score``."""
-        stamp = stamp_of(score)
+    def result_body(self, score: Score, sid: str, student: str, item: OrLineItem, class_sid: str,
+                    now: datetime | None = None) -> dict:
+        """The ``result`` object for ``score``, written at ``now`` (default: the clock)."""
+        now = now or datetime.now(UTC)
+        stamp = stamp_of(score, now)
         body: dict[str, Any] = {
-            "sourcedId": sid, "status": "active", "dateLastModified": format_datetime(stamp),
+            "sourcedId": sid, "status": "active", "dateLastModified": format_datetime(now),
             "lineItem": self.ref("gradebook", "lineItems", "lineItem", item.sourcedId),
             "student": self.ref("rostering", "users", "user", student),
             "scoreStatus": score_status_for(score), "scoreDate": stamp.date().isoformat(),
@@ -209,20 +215,18 @@ class GradebookWriter:
             raise FatalError(_("The OneRoster provider has no line item {sid}; write the line item first.").format(
                 sid=item_sid), code="unknownobject", where={"lineItem": item_sid})
         existing = self.existing_results(class_sid, item_sid)
+        now = datetime.now(UTC)
         creates: list[tuple[int, Change, dict]] = []
         for n, change, student in entries:
             score: Score = change.record  # type: ignore[assignment]
             current = existing.get(student)
             sid = current.sourcedId if current is not None else result_id(item_sid, student)
-            body = self.result_body(score, sid, student, item, class_sid)
+            body = self.result_body(score, sid, student, item, class_sid, now)
             if current is not None:
                 if _same(current, body):
                     outcome[n] = ChangeResult(key=change.key, status="unchanged")
                     continue
-                theirs = parse_stamp((current.metadata or {}).get(META_TIMESTAMP))
-                ours = stamp_of(score)
-                newer = theirs > ours if theirs else (current.scoreDate or "") > body["scoreDate"]
-                if newer and not change.force:
+                if newer_than(result_stamp(current), score.timestamp) and not change.force:
                     outcome[n] = ChangeResult(key=change.key, status="skipped", message=_(
                         "The gradebook holds a newer result for this student; not overwritten."))
                     continue

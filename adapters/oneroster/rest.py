@@ -6,9 +6,12 @@ OneRoster defines.
 - Tokens: ``POST <token_url>`` with ``grant_type=client_credentials`` and the scope URIs of the version;
   the token is cached and renewed before it expires, and once more on a 401.
 - Paging: ``limit``/``offset``. :class:`OneRosterPaginator` follows ``Link: <…>; rel="next"`` when the
-  provider sends Link headers, and otherwise advances ``offset`` itself; either way a listing that ends
-  before its ``X-Total-Count`` raises ``pagination_incomplete`` (a provider that drops a page must not
-  look like one that deleted people).
+  provider sends Link headers, and otherwise advances ``offset`` itself; a listing ends only on proof (the
+  ``X-Total-Count`` reached, an empty page, or a short page from a provider that has served our full
+  ``limit``), never on a page that is merely shorter than asked: providers cap ``limit`` silently. One
+  that ends before its ``X-Total-Count`` raises ``pagination_incomplete``, one that cannot be proved
+  complete ``pagination_ambiguous`` (a provider that drops a page must not look like one that deleted
+  people).
 - Query: ``filter``, ``sort``, ``orderBy`` and ``fields`` are percent-encoded into the URL (``%20`` for
   spaces); see :mod:`.filters` for building a filter safely.
 - Errors: an ``imsx_StatusInfo`` body refines the HTTP error: ``invalid_filter_field`` /
@@ -23,7 +26,7 @@ from typing import Any
 
 import requests
 
-from adapters.errors import AdapterError, FatalError, RetriableError
+from adapters.errors import AdapterError, DataError, FatalError, RetriableError
 from adapters.http import (
     ClientCredentials,
     HttpClient,
@@ -43,11 +46,26 @@ from .spec import MEDIA_TYPE
 
 __all__ = ["OneRosterClient", "OneRosterPaginator", "translate_error"]
 
+_REFUSED_PROBE = (400, 404, 416, 422)
+"""Answers to a probe past a short page that leave the listing's end unproved (some APIs refuse an offset
+past their end with 400 instead of answering an empty page)."""
+
 _ = Translator.for_package("adapters").gettext
 
 
 class OneRosterPaginator(LinkHeaderPaginator):
-    """``limit``/``offset`` paging: Link headers when the provider sends them, offsets otherwise."""
+    """``limit``/``offset`` paging that ends only on proof that the listing is complete.
+
+    ``limit`` is a maximum, not a promise (OpenAPI of the 1.2 REST binding: "the maximum number of records
+    to be contained in the response"), ``X-Total-Count`` and ``Link`` are optional response headers, and real
+    providers cap ``limit`` silently: the Ed-Fi Alliance's OneRoster API clamps it to ``MAX_PAGE_SIZE``
+    (``OneRosterQueryService.validatePaginationParams``) and answers ``{"users": [...]}`` with neither header
+    (``oneRosterController.doOneRosterEndpointMany``). So the end is proved only by ``X-Total-Count`` reached,
+    or by an empty page, or by a short page once the provider has served a full page of ``limit`` in this
+    listing (it honours our limit). Otherwise the next offset is asked for (a *probe*). A listing that cannot
+    be proved complete raises ``pagination_ambiguous``: a page that repeats an earlier page (the provider
+    ignores ``offset``), or a probe the provider refuses; see :meth:`OneRosterClient.pages`.
+    """
 
     def __init__(self, limit: int, **kwargs):
         super().__init__(**kwargs)
@@ -55,6 +73,9 @@ class OneRosterPaginator(LinkHeaderPaginator):
         self.offset = 0
         self.links_seen = False
         self.total: int | None = None
+        self.full_page_seen = False
+        self.probing = False
+        self._firsts: set[str] = set()
 
     def init_request(self, request: PageRequest) -> None:
         """Ask for the first ``limit`` records."""
@@ -62,38 +83,50 @@ class OneRosterPaginator(LinkHeaderPaginator):
         request.params["offset"] = 0
 
     def update_state(self, response: requests.Response, data: Any, items: list[Any]) -> None:
-        """Follow ``rel="next"``, or the next offset; check the total announced in ``X-Total-Count``."""
+        """Follow ``rel="next"`` or the next offset until the end is proved (see the class docstring)."""
         self._remember(response)
         count = len(items)
+        first = items[0].get("sourcedId") if items and isinstance(items[0], dict) else None
+        if isinstance(first, str):
+            if first in self._firsts:
+                raise DataError("offset ignored", code="pagination_ambiguous",
+                                where={"reason": "offset_ignored", "seen": self.seen, "offset": self.offset})
+            self._firsts.add(first)
         self.seen += count
         self.offset += count
+        self.full_page_seen = self.full_page_seen or count >= self.limit
         self.total = _int(response.headers.get(self.total_header))
         links = response.links
         self.links_seen = self.links_seen or bool(links)
-        next_url = links.get("next", {}).get("url")
-        if next_url and not (count == 0 and self.total is not None and self.seen >= self.total):
-            if count == 0 and self.total is None:
+        next_url = links.get("next", {}).get("url") if count else None
+        self.next_url, self.probing = None, False
+        if self.total is not None:
+            if self.seen >= self.total:
                 self.has_next_page = False
-                return
+            elif count == 0 or (self.links_seen and not next_url):
+                raise self._incomplete(self._current, self.total)
+            elif next_url:
+                self._set_next(next_url)
+            else:
+                self.has_next_page = True
+        elif count == 0:
+            self.has_next_page = False  # an empty page: the end, proved
+        elif next_url:
             self._set_next(next_url)
-            return
-        self.next_url = None
-        if self.links_seen:
-            self.has_next_page = False
-        elif self.total is not None:
-            self.has_next_page = self.seen < self.total and count > 0
+        elif count < self.limit and self.full_page_seen and not self.links_seen:
+            self.has_next_page = False  # short after full pages of our limit: the provider honours it
         else:
-            self.has_next_page = count >= self.limit and count > 0
-        if not self.has_next_page and self.total is not None and self.seen < self.total:
-            raise self._incomplete(self._current, self.total)
+            self.has_next_page = self.probing = True
 
     def update_request(self, request: PageRequest) -> None:
-        """Point the request at the next page."""
+        """Point the request at the next page: the ``rel="next"`` URL, or the request's URL at the next offset."""
         if self.next_url:
-            request.url = self.next_url
-            request.params = {}
-        else:
-            request.params["offset"] = self.offset
+            request.url, request.params = self.next_url, {}
+            return
+        base, _sep, query = request.url.partition("?")
+        kept = [part for part in query.split("&") if part and part.split("=", 1)[0] not in ("limit", "offset")]
+        request.url = base + ("?" + "&".join(kept) if kept else "")
+        request.params = {"limit": self.limit, "offset": self.offset}
 
 
 def translate_error(exc: AdapterError, what: str = "") -> AdapterError:
@@ -162,7 +195,28 @@ class OneRosterClient:
         try:
             yield from paginate(self.http, request, paginator, items=key)
         except AdapterError as exc:
+            if exc.code == "pagination_ambiguous" or (paginator.probing and exc.status in _REFUSED_PROBE):
+                raise self._ambiguous(what, paginator, exc) from exc
             raise translate_error(exc, what) from exc
+
+    def _ambiguous(self, what: str, paginator: OneRosterPaginator, exc: AdapterError) -> DataError:
+        """The error of a listing that cannot be proved complete (see :class:`OneRosterPaginator`)."""
+        values = {"server": self.settings.server, "endpoint": what, "seen": paginator.seen,
+                  "limit": paginator.limit, "offset": paginator.offset, "status": exc.status or "?"}
+        if exc.code == "pagination_ambiguous":
+            text = _("The OneRoster provider {server} sent the same records again when asked for {endpoint} at "
+                     "offset {offset}, after {seen} records: it seems to ignore offset, so the read may be "
+                     "incomplete and nothing was planned. The provider must page by limit and offset (OneRoster "
+                     "REST binding, pagination), or send every record in one page.")
+        else:
+            text = _("The OneRoster provider {server} sent {seen} records of {endpoint} in pages shorter than the "
+                     "{limit} asked for, without X-Total-Count, and refused the request for the records after them "
+                     "(offset {offset}, HTTP {status}): the read may be incomplete, so nothing was planned. Set "
+                     "page_size in the SPEC to the provider's largest page (e.g. page_size=100), or ask the "
+                     "provider to send X-Total-Count.")
+        where = {"server": self.settings.server, "endpoint": what, "seen": paginator.seen,
+                 "limit": paginator.limit, "offset": paginator.offset}
+        return DataError(text.format(**values), code="pagination_ambiguous", status=exc.status, where=where)
 
     def count(self, service: str, path: str, key: str) -> int | None:
         """The collection's ``X-Total-Count`` (one request with ``limit=1``), or ``None`` if not announced."""

@@ -15,9 +15,10 @@ without a valid token, 403 ``forbidden`` without the scope), gradebook ``PUT`` (
 ``POST /lineItems/{id}/results`` answering ``sourcedIdPairs``.
 
 Knobs while running: ``tokens_ttl`` and ``expire_tokens()``; ``inject(status, times, path=…, retry_after=…)``
-(429 comes with ``server_busy``); ``drop_next_link_at`` (page number whose ``rel="next"`` is left out, the
-classic paging bug); ``link_headers`` (False: no Link headers at all); ``touch()`` (change a record now);
-``remove()`` (hard delete). ``requests`` logs every request.
+(429 comes with ``server_busy``); the paging knobs of :mod:`.oneroster_paging` (``max_page_size``,
+``total_header``, ``link_headers``, ``drop_next_link_at``, ``offset_past_end``; :meth:`FakeOneRoster.like_edfi`
+sets them as the Ed-Fi Alliance's OneRoster API behaves); ``touch()`` (change a record now); ``remove()``
+(hard delete). ``requests`` logs every request.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from .oneroster_store import FilterError, LazyTable, Table, compile_filter, field_value, project
+from .oneroster_paging import listing, selected_fields
+from .oneroster_store import HttpError, LazyTable, Table, field_value, project
 
 __all__ = ["FakeOneRoster"]
 
@@ -73,12 +75,6 @@ def imsx(minor: str, description: str = "") -> dict:
                                                         "imsx_codeMinorFieldValue": minor}]}}
 
 
-class HttpError(Exception):
-    def __init__(self, status: int, minor: str, description: str = "", headers: dict | None = None):
-        super().__init__(description)
-        self.status, self.minor, self.description, self.headers = status, minor, description, headers or {}
-
-
 class FakeOneRoster:
     """The provider: tables, tokens, faults and the HTTP server (see the module docstring)."""
 
@@ -95,6 +91,9 @@ class FakeOneRoster:
         self.faults: list[dict] = []
         self.drop_next_link_at: int | None = None
         self.link_headers = True
+        self.total_header = True
+        self.max_page_size: int | None = None
+        self.offset_past_end: int | None = None
         self.requests: list[tuple[str, str, int]] = []
         self.token_requests = 0
         self.lock = threading.Lock()
@@ -124,6 +123,12 @@ class FakeOneRoster:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+    def like_edfi(self, max_page_size: int = 100) -> FakeOneRoster:
+        """Page as the Ed-Fi Alliance's OneRoster API does: ``limit`` capped at ``MAX_PAGE_SIZE`` without a word,
+        no ``X-Total-Count``, no ``Link`` (see :mod:`.oneroster_paging` for the sources)."""
+        self.max_page_size, self.total_header, self.link_headers = max_page_size, False, False
+        return self
 
     def root(self, service: str) -> str:
         """The service root URL (``rostering`` or ``gradebook``)."""
@@ -361,19 +366,19 @@ def _get(fake: FakeOneRoster, rest: list[str], params: dict, auth: str | None, p
         record = fake.tables[top].get(rest[1])
         if record is None:
             raise HttpError(404, "unknownobject", f"{top}/{rest[1]}")
-        return 200, {SINGULAR[top]: project(record, _fields(params, top))}, {}
+        return 200, {SINGULAR[top]: project(record, selected_fields(params, FIELDS[top]))}, {}
     if len(rest) == 1 and top in fake.tables:
-        return _listing(fake, top, params, None, path)
+        return listing(fake, top, params, None, path)
     if top == "classes" and len(rest) == 3 and rest[2] in ("students", "teachers"):
         role = "student" if rest[2] == "students" else "teacher"
         users = {field_value(e, "user.sourcedId") for e in fake.tables["enrollments"].all()
                  if field_value(e, "class.sourcedId") == rest[1] and e["role"] == role}
-        return _listing(fake, "users", params, lambda r: r["sourcedId"] in users, path)
+        return listing(fake, "users", params, lambda r: r["sourcedId"] in users, path)
     if top == "classes" and len(rest) == 3 and rest[2] in ("lineItems", "results"):
-        return _listing(fake, rest[2], params, lambda r: field_value(r, "class.sourcedId") == rest[1]
+        return listing(fake, rest[2], params, lambda r: field_value(r, "class.sourcedId") == rest[1]
                         if rest[2] == "lineItems" else _class_of_result(fake, r) == rest[1], path)
     if top == "classes" and len(rest) == 5 and rest[2] == "lineItems" and rest[4] == "results":
-        return _listing(fake, "results", params, lambda r: field_value(r, "lineItem.sourcedId") == rest[3], path)
+        return listing(fake, "results", params, lambda r: field_value(r, "lineItem.sourcedId") == rest[3], path)
     raise HttpError(404, "unknownobject", "/".join(rest))
 
 
@@ -382,73 +387,6 @@ def _class_of_result(fake: FakeOneRoster, result: dict) -> str | None:
         return result["class"]["sourcedId"]
     item = fake.tables["lineItems"].get(field_value(result, "lineItem.sourcedId"))
     return field_value(item, "class.sourcedId") if item else None
-
-
-def _fields(params: dict, collection: str) -> list[str] | None:
-    if not params.get("fields"):
-        return None
-    fields = [f.strip() for f in params["fields"].split(",") if f.strip()]
-    unknown = [f for f in fields if f not in FIELDS[collection]]
-    if unknown:
-        raise HttpError(400, "invalid_selection_field", f"unknown fields {unknown}")
-    return fields
-
-
-def _int(params: dict, name: str, default: int, minimum: int) -> int:
-    try:
-        value = int(params.get(name, default))
-    except ValueError:
-        raise HttpError(400, "invaliddata", f"{name} must be an integer") from None
-    if value < minimum:
-        raise HttpError(400, "invaliddata", f"{name} must be at least {minimum}")
-    return value
-
-
-def _listing(fake: FakeOneRoster, collection: str, params: dict, scope, path: str):
-    table = fake.tables[collection]
-    limit, offset = _int(params, "limit", 100, 1), _int(params, "offset", 0, 0)
-    fields = _fields(params, collection)
-    try:
-        predicate = compile_filter(params.get("filter"), table.fields)
-    except FilterError as exc:
-        raise HttpError(400, exc.minor, str(exc)) from None
-    sort = params.get("sort") or None
-    if sort and sort.split(".")[0] not in table.fields:
-        raise HttpError(400, "invalid_sort_field", f"unknown sort field {sort!r}")
-    descending = params.get("orderBy") == "desc"
-    both = predicate if scope is None else (scope if predicate is None else (lambda r: scope(r) and predicate(r)))
-    try:
-        if isinstance(table, LazyTable) and (sort in (None, "sourcedId")) and not descending:
-            indexes = table.select_lazy((params.get("filter"), path), both)
-            total = len(indexes)
-            page = [table.record(i) for i in indexes[offset:offset + limit]]
-        else:
-            rows = table.select(both, sort, descending)
-            total, page = len(rows), rows[offset:offset + limit]
-    except FilterError as exc:
-        raise HttpError(400, "invalid_filter_field", str(exc)) from None
-    headers = {"X-Total-Count": str(total)}
-    if fake.link_headers:
-        headers["Link"] = _links(fake, path, params, limit, offset, total)
-    return 200, {collection: [project(r, fields) for r in page]}, headers
-
-
-def _links(fake: FakeOneRoster, path: str, params: dict, limit: int, offset: int, total: int) -> str:
-    base = {k: v for k, v in params.items() if k not in ("limit", "offset")}
-    here = fake.url + path
-
-    def link(rel: str, at: int) -> str:
-        return f'<{here}?{urlencode({**base, "limit": limit, "offset": at})}>; rel="{rel}"'
-
-    links = [link("first", 0)]
-    last = max(0, ((total - 1) // limit) * limit) if total else 0
-    page_number = offset // limit + 1
-    if offset + limit < total and fake.drop_next_link_at != page_number:
-        links.append(link("next", offset + limit))
-    if offset > 0:
-        links.append(link("prev", max(0, offset - limit)))
-    links.append(link("last", last))
-    return ", ".join(links)
 
 
 def _put(fake: FakeOneRoster, collection: str, sid: str, body: dict):

@@ -19,11 +19,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-__all__ = ["FilterError", "LazyTable", "Table", "compile_filter", "field_value", "project"]
+__all__ = ["FilterError", "HttpError", "LazyTable", "Table", "compile_filter", "field_value", "project"]
 
 _CLAUSE = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*)\s*"
                      r"(!=|>=|<=|=|>|<|~)\s*'((?:[^']|'')*)'\s*")
 _LOGIC = re.compile(r"(AND|OR)(?=\s)")
+
+
+class HttpError(Exception):
+    """An answer other than 200: ``status``, the imsx ``minor`` code, a description and extra headers."""
+
+    def __init__(self, status: int, minor: str, description: str = "", headers: dict | None = None):
+        super().__init__(description)
+        self.status, self.minor, self.description, self.headers = status, minor, description, headers or {}
 
 
 class FilterError(ValueError):

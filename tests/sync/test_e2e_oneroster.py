@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,18 @@ def test_roster_in_full_then_by_delta_and_grades_back_as_results(sis, lms, tmp_p
     # all that is left: subsections the other learners never attempted, pending in Open edX, so held back
     assert {c["reason"] for c in again["changes"]} == {"source_not_final"}
     assert set(again["counts"]["states"]) == {"skipped"}
+
+    # a teacher changes a grade in Open edX (no timestamp there): the dry run shows the update, the run writes it
+    lms.state.set_override("0250001", quiz, 21, by="teacher")
+    started = datetime.now(UTC)
+    dry = sync(sis, lms, tmp_path, "grades", "--dry-run", "--from", openedx(lms), "--to", oneroster(sis, course="c1"),
+               *maps)
+    shown = {(c["item"], c["action"], c["reason"]) for c in dry["changes"] if c["state"] == "planned"}
+    assert shown == {("li-quiz", "update", "grade_changed"), ("li-total", "update", "grade_changed")}
+    done = sync(sis, lms, tmp_path, "grades", "--from", openedx(lms), "--to", oneroster(sis, course="c1"), *maps)
+    assert {(c["item"], c["action"], c["reason"]) for c in done["changes"] if c["state"] == "done"} == shown
+    rows = {(row["lineItem"]["sourcedId"], row["student"]["sourcedId"]): row for row in sis.tables["results"].all()}
+    assert float(rows[("li-quiz", "u1")]["score"]) == 21
+    assert float(rows[("li-total", "u1")]["score"]) == pytest.approx(84)
+    written = datetime.fromisoformat(rows[("li-quiz", "u1")]["dateLastModified"].replace("Z", "+00:00"))
+    assert written >= started.replace(microsecond=0) and rows[("li-quiz", "u1")]["scoreDate"] == f"{written:%Y-%m-%d}"

@@ -101,6 +101,22 @@ def test_offset_paging_without_link_headers():
 
 
 @responses.activate
+def test_a_provider_that_ignores_offset_is_ambiguous_not_complete():
+    _token(responses)
+    rows = [{"sourcedId": "a"}, {"sourcedId": "b"}]  # limit=5 asked, 2 served, no headers: maybe capped
+    responses.add(responses.GET, ROOT + "/users", json={"users": rows})
+    client = OneRosterClient(_settings(page_size="5"))
+    with pytest.raises(DataError) as info:
+        list(client.pages("rostering", "users", "users", filter="status='active'"))
+    assert info.value.code == "pagination_ambiguous"
+    assert info.value.where == {"server": SERVER, "endpoint": "users (status='active')", "seen": 2, "limit": 5,
+                                "offset": 2}
+    assert "offset" in info.value.message and SERVER in info.value.message
+    probe = responses.calls[-1].request.url
+    assert probe.count("offset=") == 1 and "offset=2" in probe and "filter=status%3D%27active%27" in probe
+
+
+@responses.activate
 @pytest.mark.parametrize(("status", "minor", "code", "retriable"), [
     (400, "invalid_filter_field", "invalid_filter_field", False),
     (400, "invalid_selection_field", "invalid_selection_field", False),
