@@ -33,6 +33,9 @@ from . import learner
 log = logging.getLogger(__name__)
 _ = Translator.for_package("xblocks").gettext
 
+# In the xblock-sdk workbench there are no accounts: a student id (``?student=``) starting with this is staff.
+WORKBENCH_STAFF_ID = "staff"
+
 CSV_COLUMNS = (
     ("learner", N_("Learner")), ("attempt", N_("Attempt")), ("started", N_("Started")),
     ("closed", N_("Closed")), ("sco", N_("Item")), ("completion", N_("Completion status")),
@@ -42,7 +45,8 @@ CSV_COLUMNS = (
 
 
 def is_staff(block) -> bool:
-    """Whether the current user is course staff: the LMS's flags, or a workbench student id starting "staff"."""
+    """Whether the current user is course staff: the LMS's flags, or a workbench student id starting with
+    :data:`WORKBENCH_STAFF_ID`."""
     runtime = block.runtime
     if getattr(runtime, "user_is_staff", False) is True:
         return True
@@ -52,7 +56,7 @@ def is_staff(block) -> bool:
     if attrs.get("edx-platform.user_is_staff") is True:
         return True
     workbench_id = workbench_user_id(block)
-    return workbench_id is not None and workbench_id.startswith("staff")
+    return workbench_id is not None and workbench_id.startswith(WORKBENCH_STAFF_ID)
 
 
 def workbench_user_id(block) -> str | None:

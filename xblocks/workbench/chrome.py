@@ -12,10 +12,9 @@ from urllib.parse import urlencode
 from django.utils import translation
 
 from adapters.i18n import Translator
+from xblocks.scorm.staff import WORKBENCH_STAFF_ID
 
 _ = Translator.for_package("xblocks").gettext
-
-STAFF_ID = "staff"  # a workbench student id starting with "staff" is course staff (xblocks.scorm.staff.is_staff)
 
 
 def labels() -> dict[str, str]:
@@ -66,7 +65,7 @@ def links(request) -> dict[str, str]:
     if scenario:
         student = request.GET.get("student", "student_1")
         found["learner_view"] = f"/scenario/{scenario}/?" + urlencode({"student": student})
-        found["studio_view"] = f"/scenario/{scenario}/studio_view/?" + urlencode({"student": STAFF_ID})
+        found["studio_view"] = f"/scenario/{scenario}/studio_view/?" + urlencode({"student": WORKBENCH_STAFF_ID})
     return found
 
 
