@@ -18,6 +18,7 @@ from scorm.inspect import inspect_package
 from scorm.storage import is_sha256
 
 from . import upload
+from .jobs import read_job
 from .package import storage_root
 from .staff_views import author_only
 from .web import json_response
@@ -88,7 +89,7 @@ class StudioMixin:
     def upload_status(self, request, suffix=""):
         """The state of an upload job (``?job=``): queued, extracting with progress, or done with the report."""
         root, _bucket = self._storage()
-        status = upload.read_job(root, request.GET.get("job", ""))
+        status = read_job(root, request.GET.get("job", ""))
         if status is None:
             return _not_valid("unknown_job", _("This upload is unknown or has expired."), 404)
         return json_response(status)

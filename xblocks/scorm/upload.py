@@ -8,9 +8,9 @@ serving until then, and a refused package leaves nothing behind.
 
 Each upload is a *job* with a small JSON status file under ``<root>/.jobs/`` (state, progress, report), so
 the Studio page polls the same ``upload_status`` handler whether the work ran in the request or in a
-Celery worker (the jobs are in :mod:`xblocks.scorm.jobs`; :func:`read_job` is re-exported here for the
-editor). Celery is used for packages of at least ``CELERY_MIN_BYTES`` when it is configured: the
-operator's ``XBLOCK_SETTINGS["mooc_bridge_scorm"]["USE_CELERY"]``, else Django's ``CELERY_BROKER_URL``.
+Celery worker (the jobs are in :mod:`xblocks.scorm.jobs`). Celery is used for packages of at least
+``CELERY_MIN_BYTES`` when it is configured: the operator's ``XBLOCK_SETTINGS["mooc_bridge_scorm"]["USE_CELERY"]``,
+else Django's ``CELERY_BROKER_URL``.
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ from typing import Any, BinaryIO
 from scorm.inspect import import_package
 from scorm.storage import is_sha256
 
-from .jobs import read_job, run_import, save_upload
+from .jobs import run_import, save_upload
 from .package import PackageUnavailable, package_dir
 
-__all__ = ["DEFAULT_CELERY_MIN_BYTES", "celery_enabled", "ensure_package", "fetch_course_asset", "read_job",
-           "start_import"]
+__all__ = ["DEFAULT_CELERY_MIN_BYTES", "celery_enabled", "ensure_package", "fetch_course_asset", "start_import"]
 
 log = logging.getLogger(__name__)
 
