@@ -13,6 +13,7 @@ import time
 import pytest
 
 from tests.conftest import WorkbenchServer
+from tests.e2e import support
 
 pytestmark = pytest.mark.browser
 
@@ -40,30 +41,19 @@ def server(shared_fixtures, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def scenarios(server, chromium):
-    """Package key -> scenario URL path, found by the block's title and the package's file name."""
-    context = chromium.new_context()
-    page = context.new_page()
-    page.goto(server.url + "/")
-    found = {}
-    for link in page.locator("a[href^='/scenario/mooc_bridge_scorm']").all():
-        text, href = link.inner_text(), link.get_attribute("href")
-        for key, name in PACKAGES.items():
-            if name in text:
-                found[key] = href
-    context.close()
-    assert set(found) == set(PACKAGES), found
-    return found
+    """Package key -> the scenario id of its SCORM block."""
+    return support.scorm_scenarios(server, chromium, PACKAGES)
 
 
 class Learner:
     """One learner's browser page on one scenario."""
 
-    def __init__(self, server, page, path, student):
-        self.server, self.page, self.student, self.path = server, page, student, path
+    def __init__(self, server, page, scenario, student):
+        self.server, self.page, self.student, self.scenario = server, page, student, scenario
         page.on("dialog", lambda dialog: dialog.accept())  # "resume where you left off?" / "save to resume?"
 
     def open(self):
-        self.page.goto(f"{self.server.url}{self.path}?student={self.student}")
+        self.page.goto(f"{self.server.url}/scenario/{self.scenario}/?student={self.student}")
         self.player.locator(".mb-sco").wait_for(state="attached")
         self.usage = re.search(r"/handler/([^/]+)/player/", self.player_frame().url).group(1)
         return self

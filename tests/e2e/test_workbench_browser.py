@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import ROOT, WorkbenchServer
+from tests.e2e import support
 from xblocks.embed.scenarios import scenario_id
 
 pytestmark = pytest.mark.browser
@@ -34,17 +35,7 @@ def server(shared_fixtures, tmp_path_factory):
 @pytest.fixture(scope="module")
 def scorm_scenarios(server, chromium):
     """Package file name -> the scenario id of its SCORM block."""
-    context = chromium.new_context()
-    page = context.new_page()
-    page.goto(server.url + "/?lang=en")
-    found = {}
-    for link in page.locator("a[href^='/scenario/mooc_bridge_scorm']").all():
-        for name in (MULTI, DEMO):
-            if name in link.inner_text():
-                found[name] = link.get_attribute("href").strip("/").split("/")[-1]
-    context.close()
-    assert set(found) == {MULTI, DEMO}, found
-    return found
+    return support.scorm_scenarios(server, chromium, {MULTI: MULTI, DEMO: DEMO})
 
 
 def only_loopback(page) -> None:
