@@ -1,10 +1,11 @@
 """The one contract every adapter keeps, so that ``sync/`` can treat them all alike.
 
-An adapter declares which record streams it reads and writes (names from :data:`adapters.records.STREAMS`),
-checks its connection, reads records, and applies changes. Changes carry an idempotency ``key``
-that the engine journals; :meth:`Adapter.current` re-reads the target's state for one change, so a
-run that crashed between a write and its journal entry can see whether the write happened before
-writing again. ``tests/adapters/contract.py`` holds the test class every adapter must pass.
+An adapter declares which record streams it reads and writes (names from :data:`adapters.records.STREAMS`)
+and which optional capabilities it has (names from :data:`CAPABILITIES`), checks its connection, reads
+records, and applies changes. Changes carry an idempotency ``key`` that the engine journals;
+:meth:`Adapter.current` re-reads the target's state for one change, so a run that crashed between a write
+and its journal entry can see whether the write happened before writing again. ``tests/adapters/contract.py``
+holds the test class every adapter must pass.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .records import STREAMS, Record
 
-__all__ = ["Adapter", "Change", "ChangeResult", "ReadScope"]
+__all__ = ["CAPABILITIES", "Adapter", "Change", "ChangeResult", "ReadScope"]
+
+CAPABILITIES: dict[str, str] = {
+    "resolve_line_items": "turns the names a person gives grade items (title, short id) into the target's ids",
+}
+"""The optional capabilities an adapter may declare in :attr:`Adapter.capabilities`: each is the name of the
+:class:`Adapter` method that provides it, which a declaring adapter must implement and no other may be asked."""
 
 
 class ReadScope(BaseModel):
@@ -61,6 +68,7 @@ class Adapter(ABC):
     name: ClassVar[str]
     reads: ClassVar[frozenset[str]] = frozenset()
     writes: ClassVar[frozenset[str]] = frozenset()
+    capabilities: ClassVar[frozenset[str]] = frozenset()
     batch_size: ClassVar[int] = 100
 
     def __init_subclass__(cls, **kwargs):
@@ -68,6 +76,12 @@ class Adapter(ABC):
         unknown = (cls.reads | cls.writes) - STREAMS.keys()
         if unknown:
             raise TypeError(f"{cls.__name__} declares unknown streams: {sorted(unknown)}")
+        unknown = cls.capabilities - CAPABILITIES.keys()
+        if unknown:
+            raise TypeError(f"{cls.__name__} declares unknown capabilities: {sorted(unknown)}")
+        missing = sorted(c for c in cls.capabilities if getattr(cls, c) is getattr(Adapter, c))
+        if missing:
+            raise TypeError(f"{cls.__name__} declares capabilities it does not implement: {missing}")
 
     @abstractmethod
     def check_connection(self) -> None:
@@ -84,6 +98,11 @@ class Adapter(ABC):
     def current(self, change: Change) -> Record | None:
         """Re-read the target's current record for ``change`` (``None`` if absent), to avoid writing twice."""
         raise NotImplementedError(f"{self.name} cannot re-read {change.stream}")
+
+    def resolve_line_items(self, names: Sequence[str], course_id: str | None = None) -> dict[str, str]:
+        """Capability ``resolve_line_items``: ``{name: line item id}`` for every name a person gave a grade item
+        of ``course_id`` (an id names itself); ``DataError`` for a name that fits no item, or several."""
+        raise NotImplementedError(f"{self.name} does not resolve line items")
 
     def close(self) -> None:
         """Release sessions and files (nothing to release by default)."""

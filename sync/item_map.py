@@ -45,7 +45,7 @@ def resolve_item_map(target: object, records: list[Record], item_map: dict[str, 
     Raises ``DataError`` (``unknown_item``, ``ambiguous_item``) when the target cannot resolve a name, or when
     one source item would go to different ids in two target courses; the runner refuses the run with it.
     """
-    resolve = getattr(target, "resolve_line_items", None)
+    resolve = target.resolve_line_items if "resolve_line_items" in target.capabilities else None
     if resolve is None:
         return dict(item_map)
     resolved: dict[str, str] = {}

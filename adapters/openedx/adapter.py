@@ -39,6 +39,7 @@ class OpenEdxAdapter(Adapter):
     name: ClassVar[str] = "openedx"
     reads: ClassVar[frozenset[str]] = frozenset({"persons", "enrollments", "line_items", "scores"})
     writes: ClassVar[frozenset[str]] = frozenset({"enrollments", "scores"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"resolve_line_items"})
     batch_size: ClassVar[int] = 100
     computed_course_grade: ClassVar[bool] = True  # course grades are computed from subsections; never written
 

@@ -19,23 +19,26 @@ Override :meth:`AdapterContract.reflects` when "the target now holds this change
 than the default comparison (for example a score written as a percentage and read back as points).
 What the contract checks is listed in each test's docstring; an adapter that reads or writes nothing
 passes the tests that do not apply to it trivially, and one that declares a written stream must give
-sample changes for it.
+sample changes for it. The optional capabilities of :data:`adapters.base.CAPABILITIES` are tested for every
+adapter that declares them (and refused by every one that does not), with no fixture to add.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 import pytest
 
-from adapters.base import Adapter, Change, ChangeResult, ReadScope
+from adapters.base import CAPABILITIES, Adapter, Change, ChangeResult, ReadScope
 from adapters.errors import AdapterError
 from adapters.records import STREAMS, Enrollment, Record, Score
 
 READ_LIMIT = 200
 """Records taken from each stream in read tests (enough to cross a page boundary in the fakes)."""
+UNKNOWN_ITEM = "no such grade item 无此成绩项"
 
 
 class AdapterContract:
@@ -190,6 +193,47 @@ class AdapterContract:
                 assert self.reflects(change, record), f"{change.key}: current() shows {record!r}"
                 if record is not None:
                     assert isinstance(record, STREAMS[stream])
+
+    # -- optional capabilities ------------------------------------------------------------------------------
+
+    def test_declares_only_known_capabilities_it_implements(self, adapter):
+        """Every declared capability is one of adapters.base.CAPABILITIES, with the adapter's own method."""
+        assert set(adapter.capabilities) <= set(CAPABILITIES)
+        for capability in adapter.capabilities:
+            assert getattr(type(adapter), capability) is not getattr(Adapter, capability), capability
+
+    def test_resolve_line_items_only_when_declared(self, adapter, read_scope):
+        """Without the capability, resolve_line_items raises NotImplementedError naming the adapter."""
+        if "resolve_line_items" in adapter.capabilities:
+            pytest.skip("the adapter resolves line items")
+        with pytest.raises(NotImplementedError, match=adapter.name):
+            adapter.resolve_line_items(["total"], read_scope.course_id)
+
+    def test_resolve_line_items_finds_every_item_it_reads(self, adapter, read_scope):
+        """With ``resolve_line_items``: every line item the adapter reads resolves to its id by that id and, where
+        its title is one item's only, by its title; the answer has exactly the names asked (none for none)."""
+        if "resolve_line_items" not in adapter.capabilities:
+            pytest.skip("the adapter does not resolve line items")
+        assert "line_items" in adapter.reads, "an adapter that resolves line items must read them"
+        items = [i for i in itertools.islice(adapter.read("line_items", read_scope), READ_LIMIT) if i.line_item_id]
+        assert items, "no line item read to resolve"
+        ids = [item.line_item_id for item in items]
+        got = adapter.resolve_line_items(ids, read_scope.course_id)
+        assert got == {i: i for i in ids}, f"ids resolved to {got!r}"
+        counts = Counter(item.title for item in items if item.title)
+        titled = {item.title: item.line_item_id for item in items if item.title and counts[item.title] == 1}
+        got = adapter.resolve_line_items(sorted(titled), read_scope.course_id)
+        assert got == titled, f"titles resolved to {got!r}, not {titled!r}"
+        assert adapter.resolve_line_items([], read_scope.course_id) == {}
+
+    def test_resolve_line_items_refuses_an_unknown_name(self, adapter, read_scope):
+        """With ``resolve_line_items``: a name that fits no item raises AdapterError with a code, naming it."""
+        if "resolve_line_items" not in adapter.capabilities:
+            pytest.skip("the adapter does not resolve line items")
+        with pytest.raises(AdapterError) as info:
+            adapter.resolve_line_items([UNKNOWN_ITEM], read_scope.course_id)
+        assert info.value.code and info.value.code != "adapter_error"
+        assert UNKNOWN_ITEM in str(info.value)
 
     def test_usable_as_a_context_manager(self, adapter):
         """close() may be called through ``with``; it does not raise."""

@@ -255,9 +255,9 @@ def clock():
     return FakeClock()
 
 
-def make(clock, **options) -> OpenEdxAdapter:
+def make(clock, adapter_class=OpenEdxAdapter, **options) -> OpenEdxAdapter:
     opts = {"course": COURSE, "client_id": "cid", "client_secret": SECRET, **options}
-    return OpenEdxAdapter.from_spec(LMS, {k: str(v) for k, v in opts.items()},
+    return adapter_class.from_spec(LMS, {k: str(v) for k, v in opts.items()},
                                     retry=RetryPolicy(sleep=clock.sleep, clock=clock, random=lambda: 0.5),
                                     rate_limiter=RateLimiter(0))
 
@@ -307,6 +307,22 @@ class TestOpenEdxProgramContract(TestOpenEdxContract):
             "enrollments": [enrol("p1", student_number="20230007"), enrol("p2", student_number="20230008")],
             "scores": [grade("s1", "alice", SEQ[0], 85.0)],
         }
+
+
+class NamesItself(OpenEdxAdapter):
+    """Resolves every grade item name to itself: titles to titles, unknown names to themselves."""
+
+    def resolve_line_items(self, names, course_id=None):
+        return {name: name for name in names}
+
+
+def test_the_contract_does_not_pass_an_adapter_that_resolves_names_wrongly(lms, clock):
+    contract = TestOpenEdxContract()
+    with pytest.raises(AssertionError, match="HW 0"):
+        contract.test_resolve_line_items_finds_every_item_it_reads(make(clock, NamesItself), ReadScope())
+    with pytest.raises(pytest.fail.Exception, match="DID NOT RAISE"):
+        contract.test_resolve_line_items_refuses_an_unknown_name(make(clock, NamesItself), ReadScope())
+    contract.test_resolve_line_items_finds_every_item_it_reads(make(clock), ReadScope())  # the real one passes
 
 
 def test_the_contract_does_not_pass_an_adapter_whose_writes_all_fail(lms, clock):
