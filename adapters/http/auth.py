@@ -36,7 +36,8 @@ _ = Translator.for_package("adapters").gettext
 class TokenClient(Protocol):
     """What a provider needs from the client (:class:`~adapters.http.client.HttpClient` is one).
 
-    Declared here, on the side that needs it, so this module does not import the client that imports it.
+    Declared here, on the side that needs it, so this module does not import the client that imports it; only
+    what the providers use. ``tests/adapters/test_protocols.py`` fails when the client's signature drifts from it.
     """
 
     secrets: Secrets

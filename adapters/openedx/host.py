@@ -2,6 +2,8 @@
 
 :class:`~adapters.openedx.adapter.OpenEdxAdapter` builds the writers and is one of these; the writers are
 typed against this protocol, not the adapter, so the adapter imports the writers and not the other way round.
+It holds only what the writers use; ``tests/adapters/test_protocols.py`` fails when the adapter's signatures
+drift from it.
 """
 
 from __future__ import annotations
