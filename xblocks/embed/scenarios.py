@@ -22,6 +22,9 @@ HOSTILE_URL = "https://www.bilibili.com/video/BV1xx411c7mD?p=1\"><img src=x oner
 HOSTILE_URL_ACCEPTED = "https://www.icourse163.org/course/ZJU-199001?x=\"><svg/onload=window.__pwned='url-svg'>"
 SCRIPT_URL = "javascript:window.__pwned='url-scheme'"
 
+# The titles are translated where the workbench shows them (``mb_gettext`` in its templates, per request). The
+# blocks' ``display_name`` values are not: they are authored field data, parsed once when the workbench starts
+# (and editable in Studio), and the block shows a title as the author wrote it, so no ``?lang=`` reaches them.
 SCENARIOS: list[tuple[str, list[dict[str, str]]]] = [
     (N_("Embed: national and provincial platforms"), [
         {"url": "https://basic.smartedu.cn/tchMaterial/detail?contentType=assets_document"
