@@ -22,6 +22,7 @@ from xblock.utils.studio_editable import StudioEditableXBlockMixin
 
 from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
+from scorm import rte
 from scorm.attempts import LearnerRecord
 from scorm.cmi import version_family
 from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
@@ -310,13 +311,14 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
         scos = learner.launchable_scos(package, self.launch_item or None)
         record = self._record()
         try:
-            result = learner.commit(record, package, payload, scos)
+            result = learner.commit(record, package, payload, scos, self._settings())
         except learner.CommitRefused as refused:
             log.info("SCORM commit refused for %s: %s %s", self.scope_ids.usage_id, refused.code, refused.problems)
-            return {"result": False, "errorCode": 101 if refused.code != "invalid_data" else 351,
+            return {"result": False, "errorCode": rte.commit_error_code(package.version),
                     "errorMessage": refused.code, "problems": refused.problems}
         if result["status"] == "stale":
-            return {"result": False, "errorCode": 101, "errorMessage": "stale_commit", "seq": result["seq"]}
+            return {"result": False, "errorCode": rte.commit_error_code(package.version),
+                    "errorMessage": "stale_commit", "seq": result["seq"]}
         if result["changed"]:
             self.record = record.model_dump(mode="json")
             self._publish(record, package, scos)

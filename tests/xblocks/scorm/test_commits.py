@@ -34,7 +34,7 @@ def test_launch_serves_what_the_lms_owns(scorm):
     assert values["cmi.core.student_name"] == "XBlock User (alice)"
     assert values["cmi.core.lesson_mode"] == "normal" and values["cmi.core.credit"] == "credit"
     assert values["cmi.core.entry"] == "ab-initio"
-    assert values["cmi.core.lesson_status"] == "not attempted"
+    assert "cmi.core.lesson_status" not in values  # scorm-again starts it at "not attempted" as the SCO's default
 
 
 def test_full_scorm_again_commit_is_stored_and_graded_once(scorm):
@@ -71,7 +71,7 @@ def test_stale_and_out_of_order_commits_are_refused_and_change_nothing(scorm):
 
 
 RULES = [
-    ("12", "cmi.core.lesson_status", "not attempted", "not_in_vocabulary"),
+    ("12", "cmi.core.lesson_status", "unknown", "not_in_vocabulary"),
     ("12", "cmi.core.score.raw", "101", "out_of_range"),
     ("12", "cmi.core.score.raw", "1e2", "not_a_number"),
     ("12", "cmi.core.session_time", "PT1H", "bad_format"),
@@ -99,7 +99,7 @@ def test_every_validation_rule_refuses_the_whole_commit(scorm, package, element,
     if code == "not_an_integer":
         value, code = "1.5", "not_an_integer"
     answer = commit(scorm, block, {**full, element: value}, seq=1, sco=config["sco"])
-    assert answer["result"] is False and answer["errorCode"] == 351
+    assert answer["result"] is False and answer["errorCode"] == (101 if package == "12" else 391)
     assert [p["code"] for p in answer["problems"]] == [code]
     assert answer["problems"][0]["element"] == element[:200]
     assert block.record["attempts"][0]["scos"] == {}  # nothing half-applied
@@ -210,7 +210,7 @@ def test_learners_do_not_share_state(scorm):
     commit(scorm, alice, SCORM_AGAIN_12, seq=1)
     bob = scorm.block("bob")
     config = launch(scorm, bob)
-    assert config["values"]["cmi.core.lesson_status"] == "not attempted" and config["next_sequence"] == 0
+    assert "cmi.core.lesson_status" not in config["values"] and config["next_sequence"] == 0
     assert scorm.events("bob", "grade") == []
 
 
@@ -219,3 +219,31 @@ def test_no_package_means_404_and_a_sentence(scorm):
     assert scorm.call(block, "player", method="GET").status_code == 404
     status, answer = scorm.json(block, "commit", {"sco": "x", "attempt": 1, "seq": 1, "data": {}})
     assert status == 404 and answer["error"]
+
+
+def test_12_commits_before_any_status_are_stored_and_finish_records_completed(scorm):
+    """What scorm-again sends for a SCO that bookmarks before it sets a status: the preloaded default echoed."""
+    block = scorm.block("alice", package_sha256=scorm.shas["12"])
+    launch(scorm, block)
+    early = {**SCORM_AGAIN_12, "cmi.core.lesson_status": "not attempted", "cmi.core.score.raw": "",
+             "cmi.core.lesson_location": "p2", "cmi.suspend_data": "bookmark"}
+    answer = commit(scorm, block, early, seq=1)
+    assert answer["result"] is True and answer["errorCode"] == 0
+    stored = block.record["attempts"][0]["scos"][SCO_12]["values"]
+    assert stored["cmi.core.lesson_location"] == "p2" and "cmi.core.lesson_status" not in stored
+    assert commit(scorm, block, {**early, "cmi.core.exit": ""}, seq=2, terminate=True)["result"] is True
+    assert block.record["attempts"][0]["scos"][SCO_12]["values"]["cmi.core.lesson_status"] == "completed"
+    assert scorm.events("alice", "completion")[-1] == ("completion", {"completion": 1.0})
+    again = launch(scorm, block)  # a normal finish, then the same attempt again: the bookmark comes back
+    assert again["attempt"] == 1 and again["values"]["cmi.core.lesson_location"] == "p2"
+    assert again["values"]["cmi.suspend_data"] == "bookmark"
+
+
+def test_refusals_answer_with_the_commit_failure_code_of_the_version(scorm):
+    for key, code in (("12", 101), ("2004", 391)):
+        block = scorm.block(f"v{key}", package_sha256=scorm.shas[key])
+        sco = launch(scorm, block)["sco"]
+        data = {"cmi.suspend_data": "x"}
+        assert commit(scorm, block, data, seq=3, sco=sco)["result"] is True
+        assert commit(scorm, block, data, seq=2, sco=sco)["errorCode"] == code  # stale
+        assert commit(scorm, block, {}, seq=4, sco=sco, attempt=9)["errorCode"] == code  # not this attempt

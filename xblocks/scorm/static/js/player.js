@@ -101,6 +101,9 @@
       dataCommitFormat: "flattened",
       autocommit: true,
       autocommitSeconds: 30,
+      // SCORM 1.2 RTE 3.4.4: LMSFinish with no status set records "completed" (passed/failed against the
+      // mastery score, scorm-again's mastery_override); the server applies the same rule to what it stores
+      autoCompleteLessonStatus: true,
       logLevel: 4,
       xhrHeaders: {"X-CSRFToken": csrfToken()},
       requestHandler: function (data, meta) {
