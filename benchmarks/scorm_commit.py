@@ -45,7 +45,8 @@ def _setup(version_key: str, store: Path):
     sco = "item_1"
     full = SCORM_AGAIN_12 if version_key == "12" else SCORM_AGAIN_2004
     location = "cmi.core.lesson_location" if version_key == "12" else "cmi.location"
-    bodies = [json.dumps({"sco": sco, "attempt": 1, "seq": n, "terminate": False,
+    token = block.record["attempts"][0]["token"]
+    bodies = [json.dumps({"sco": sco, "attempt": 1, "token": token, "seq": n, "terminate": False,
                           "data": {**full, location: f"page-{n}"}}).encode() for n in range(200_000)]
 
     def commit(start: int, count: int) -> int:

@@ -15,6 +15,12 @@ workbench and the tests.
   session ends (``terminate``), as the run-time environment specifications describe. A SCORM 1.2 session
   that ends with no status set gets one (:func:`scorm.rte.finish_status_12`).
 
+Commits are bound to the learner and the attempt they were made in: each attempt has a random ``token``
+that the launcher page receives and sends back with every commit, and each record a random ``store_key``
+that names the learner's queue of unsent commits in the browser. A commit kept on a shared computer and
+replayed for another learner carries a token that learner's record does not know, and is refused
+(:meth:`LearnerRecord.attempt_for`).
+
 SCORM 1.2 keeps a SCO's ``lesson_location`` and ``suspend_data`` for the whole attempt, whatever the exit
 (as Moodle does); SCORM 2004 gives them back only after a suspend, since any other exit ends the SCO's
 learner attempt (RTE 4.2.8, ``cmi.exit``). ``lesson_status`` is not preloaded until the SCO has one: the
@@ -24,7 +30,9 @@ runtime API starts it at "not attempted" itself, which lets it tell a status the
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Literal
@@ -67,12 +75,21 @@ class Attempt(BaseModel):
     started: datetime = Field(default_factory=_now)
     scos: dict[str, ScoState] = Field(default_factory=dict)
     closed: bool = False  # no more commits; a new launch starts a new attempt
+    token: str = Field(default_factory=lambda: secrets.token_urlsafe(18))  # sent back with every commit
 
 
 class LearnerRecord(BaseModel):
     """Everything one learner did in one block, oldest attempt first."""
 
     attempts: list[Attempt] = Field(default_factory=list)
+    store_key: str = Field(default_factory=lambda: secrets.token_urlsafe(12))  # names the browser's queue
+
+    def attempt_for(self, number: object, token: object) -> Attempt | None:
+        """The attempt ``number`` if ``token`` is its token, else ``None`` (another learner's or a forged commit)."""
+        for attempt in self.attempts:
+            if attempt.number == number and isinstance(token, str) and token and attempt.token:
+                return attempt if hmac.compare_digest(attempt.token, token) else None
+        return None
 
     def current(self) -> Attempt | None:
         """The attempt in progress (the last one, unless it is closed)."""

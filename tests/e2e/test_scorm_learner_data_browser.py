@@ -183,3 +183,46 @@ def test_bookmark_and_suspend_data_before_any_status_are_stored_and_resumed(serv
     assert again == {"status": "completed", "entry": "", "location": "page-5", "data": "answers=a,c;score=2"}
     assert len(learner.stored()) == 1
     assert page.errors == []
+
+
+QUEUED = """Object.keys(localStorage).filter(function (k) { return k.indexOf("mooc-bridge-scorm:") === 0; })"""
+
+
+def test_on_a_shared_browser_one_learners_queued_commit_never_reaches_another(server, paths, chromium):
+    context = chromium.new_context()  # one browser profile, as on a school lab's PC
+    try:
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        path = paths["bookmark.zip"]
+        anna = Learner(server, page, path, "lab-anna").open()
+        anna.sco.locator("#seen").wait_for()
+        context.set_offline(True)  # anna's network drops: her commit, and the beacon as she leaves, stay queued
+        anna.sco.locator("#save").click()
+        assert anna.sco_frame().evaluate("window.commitResult")[0] == "false"
+        queued = anna.run(QUEUED)
+        assert len(queued) == 1
+        page.goto("about:blank")
+        context.set_offline(False)
+
+        ben = Learner(server, page, path, "lab-ben").open()  # the next learner at the same computer
+        ben.sco.locator("#seen").wait_for()
+        seen = json.loads(ben.sco.locator("#seen").inner_text())
+        assert seen["location"] == "" and seen["data"] == ""
+        page.wait_for_timeout(1000)  # time for any replay to happen
+        assert ben.stored() and ben.items() == {}, "nothing of anna's is stored for ben"
+        assert queued[0] in ben.run(QUEUED), "anna's pending work is kept for her"
+        # ben's page sending anna's queued commit itself: the server refuses it
+        answer = ben.run(f"""fetch(p.config.commitUrl, {{method: "POST", headers: {{"Content-Type":
+            "application/json"}}, body: localStorage.getItem({json.dumps(queued[0])})}}).then(function (r) {{
+            return r.json(); }})""")
+        assert answer["result"] is False and answer["errorMessage"] == "wrong_learner"
+        assert ben.items() == {}
+
+        anna.open()  # anna is back: her queued commit goes to her own record
+        anna.wait_for(lambda: anna.items().get("item_1", {}).get("location") == "page-5")
+        assert queued[0] not in anna.run(QUEUED)
+        assert ben.items()["item_1"]["location"] == "", "ben's own session ended as he left; none of anna's data"
+        assert page.errors == []
+    finally:
+        context.close()

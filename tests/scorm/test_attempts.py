@@ -100,3 +100,16 @@ def test_new_attempts_close_the_previous_one_and_serialise():
     assert first.closed and not second.closed and record.current() is second and second.number == 2
     restored = LearnerRecord.model_validate_json(record.model_dump_json())
     assert restored.attempts[0].scos["sco"].values == {"cmi.location": "a"}
+
+
+def test_a_commit_is_bound_to_its_attempt_by_token():
+    record = LearnerRecord()
+    first = record.start_attempt()
+    second = record.start_attempt()
+    assert first.token != second.token and len(second.token) >= 20 and record.store_key
+    assert record.attempt_for(2, second.token) is second
+    assert record.attempt_for(1, first.token) is first
+    for number, token in ((2, first.token), (2, ""), (2, None), (3, second.token), (2, second.token[:-1])):
+        assert record.attempt_for(number, token) is None
+    again = LearnerRecord.model_validate(record.model_dump(mode="json"))
+    assert again.store_key == record.store_key and again.attempt_for(2, second.token) is not None

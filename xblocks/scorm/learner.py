@@ -125,6 +125,8 @@ def launch(record: LearnerRecord, package: Package, sco_id: str, learner_id: str
     state = attempt.scos.get(sco_id)
     return {
         "attempt": attempt.number,
+        "token": attempt.token,
+        "store": record.store_key,
         "mode": mode,
         "values": launch_values(attempt, sco_id, context, version=package.version),
         "next_sequence": (state.sequence + 1) if state else 0,
@@ -143,12 +145,16 @@ def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], 
         raise CommitRefused("unknown_sco")
     if not isinstance(attempt_number, int) or isinstance(attempt_number, bool) or not isinstance(sequence, int):
         raise CommitRefused("bad_payload")
-    attempt = record.current()
-    if attempt is None or attempt.number != attempt_number:
-        raise CommitRefused("stale_attempt")
     data = payload.get("data")
     if not isinstance(data, Mapping):
         raise CommitRefused("bad_payload")
+    if not any(attempt.number == attempt_number for attempt in record.attempts):
+        raise CommitRefused("stale_attempt")
+    attempt = record.attempt_for(attempt_number, payload.get("token"))
+    if attempt is None:
+        raise CommitRefused("wrong_learner")  # made for another learner (a shared computer's queue) or forged
+    if attempt is not record.current():
+        raise CommitRefused("stale_attempt")
     flat = rte.drop_echoed_defaults(package.version, cmi.flatten(data))
     values, problems = cmi.validate_commit(package.version or "1.2", flat)
     if problems:

@@ -20,9 +20,16 @@ def launch(scorm, block, query=""):
     return json.loads(html[start:html.index("</script>", start)])
 
 
-def commit(scorm, block, data, *, seq, sco=SCO_12, attempt=1, terminate=False):
-    return scorm.json(block, "commit", {"sco": sco, "attempt": attempt, "seq": seq, "terminate": terminate,
-                                        "data": data})[1]
+def token_of(block, attempt=1):
+    """The token the launcher page got for ``attempt`` (what it sends back with each commit)."""
+    attempts = block.record.get("attempts", [])
+    return attempts[attempt - 1]["token"] if 0 < attempt <= len(attempts) else ""
+
+
+def commit(scorm, block, data, *, seq, sco=SCO_12, attempt=1, terminate=False, token=None):
+    token = token_of(block, attempt) if token is None else token
+    return scorm.json(block, "commit", {"sco": sco, "attempt": attempt, "token": token, "seq": seq,
+                                        "terminate": terminate, "data": data})[1]
 
 
 def test_launch_serves_what_the_lms_owns(scorm):
@@ -144,7 +151,7 @@ def test_beacon_commit_is_stored_and_resume_restores_location_and_time(scorm):
     block = scorm.block("alice", package_sha256=scorm.shas["2004"])
     config = launch(scorm, block)
     sco = config["sco"]
-    body = {"sco": sco, "attempt": 1, "seq": 1, "terminate": True,
+    body = {"sco": sco, "attempt": 1, "token": config["token"], "seq": 1, "terminate": True,
             "data": {"cmi": {"location": "page-4", "exit": "suspend", "suspend_data": "s", "session_time": "PT2M",
                              "completion_status": "incomplete"}}}
     response = scorm.call(block, "commit_beacon", raw=b"payload=" + json.dumps(body).encode(),
@@ -247,3 +254,33 @@ def test_refusals_answer_with_the_commit_failure_code_of_the_version(scorm):
         assert commit(scorm, block, data, seq=3, sco=sco)["result"] is True
         assert commit(scorm, block, data, seq=2, sco=sco)["errorCode"] == code  # stale
         assert commit(scorm, block, {}, seq=4, sco=sco, attempt=9)["errorCode"] == code  # not this attempt
+
+
+def test_a_commit_made_for_another_learner_is_refused_and_stores_nothing(scorm):
+    """A shared computer: alice's queued commit replayed while bob is signed in, with her token, or none."""
+    alice = scorm.block("alice", package_sha256=scorm.shas["12"])
+    alice_config = launch(scorm, alice)
+    bob = scorm.block("bob")
+    bob_config = launch(scorm, bob)
+    assert alice_config["token"] != bob_config["token"] and alice_config["store"] != bob_config["store"]
+    before = json.dumps(bob.record, sort_keys=True)
+    for token in (alice_config["token"], "", "forged"):
+        answer = commit(scorm, bob, {**SCORM_AGAIN_12, "cmi.core.lesson_location": "alice-p9"}, seq=1, token=token)
+        assert answer["result"] is False and answer["errorMessage"] == "wrong_learner" and answer["errorCode"] == 101
+    assert json.dumps(bob.record, sort_keys=True) == before
+    assert scorm.events("bob") == []
+    # alice's own commit, with her token, is stored in her record
+    assert commit(scorm, alice, SCORM_AGAIN_12, seq=1)["result"] is True
+    assert alice.record["attempts"][0]["scos"][SCO_12]["values"]["cmi.core.lesson_location"] == "p3"
+
+
+def test_tokens_and_store_key_survive_relaunch_and_differ_per_attempt(scorm):
+    block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=2)
+    first = launch(scorm, block)
+    assert launch(scorm, block)["token"] == first["token"]
+    commit(scorm, block, SCORM_AGAIN_12, seq=1, terminate=True)
+    second = launch(scorm, block, query="new_attempt=1")
+    assert second["attempt"] == 2 and second["token"] != first["token"] and second["store"] == first["store"]
+    # the first attempt's token no longer opens a closed attempt
+    answer = commit(scorm, block, SCORM_AGAIN_12, seq=5, attempt=1, token=first["token"])
+    assert answer["errorMessage"] == "stale_attempt"
