@@ -226,3 +226,31 @@ def test_on_a_shared_browser_one_learners_queued_commit_never_reaches_another(se
         assert page.errors == []
     finally:
         context.close()
+
+
+SEND_PAIR = """(function (p) {
+  var base = {sco: p.state.sco, attempt: p.state.attempt, token: p.state.token, terminate: false};
+  function body(seq, where) {
+    return JSON.stringify(Object.assign({seq: seq, data: {"cmi.core.lesson_location": where}}, base));
+  }
+  function send(text) {
+    return fetch(p.config.commitUrl, {method: "POST", headers: {"Content-Type": "application/json"}, body: text})
+      .then(function (r) { return r.json(); });
+  }
+  var older = body(%(n)d, "older-%(i)d"), newer = body(%(n)d + 1, "newer-%(i)d");
+  // both requests leave in the same tick, as the beacons of a closing tab do
+  return Promise.all(%(newer_first)s ? [send(newer), send(older)] : [send(older), send(newer)]);
+})(window.MoocBridgeScormPlayer)"""
+
+
+def test_of_two_concurrent_commits_the_newer_is_always_stored(server, paths, page):
+    learner = Learner(server, page, paths["bookmark.zip"], "racer").open()
+    learner.sco.locator("#seen").wait_for()
+    stored = []
+    for i in range(8):
+        script = SEND_PAIR % {"n": 100 + 2 * i, "i": i, "newer_first": "true" if i % 2 == 0 else "false"}
+        answers = learner.player_frame().evaluate(script)
+        assert sum(answer["result"] is True for answer in answers) >= 1
+        stored.append(learner.items()["item_1"]["location"])
+    assert stored == [f"newer-{i}" for i in range(8)]
+    assert page.errors == []

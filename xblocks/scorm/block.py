@@ -28,7 +28,7 @@ from scorm.cmi import version_family
 from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 from xblocks.i18n import TranslatedBlockMixin
 
-from . import assets, learner, staff, upload
+from . import assets, learner, sequences, staff, upload
 from .package import PackageUnavailable, load_package, package_dir, storage_root, table_of_contents
 from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
@@ -307,21 +307,30 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
             raise JsonHandlerError(404, _("This SCORM package is not available yet.")) from None
 
     def _commit(self, payload) -> dict:
+        """Store one commit. The sequence is claimed first, in the transaction that writes the state, and the
+        state is read after the claim: of two concurrent commits the newer is always the one stored."""
         package = self._loaded_package()
         scos = learner.launchable_scos(package, self.launch_item or None)
-        record = self._record()
-        try:
-            result = learner.commit(record, package, payload, scos, self._settings())
-        except learner.CommitRefused as refused:
-            log.info("SCORM commit refused for %s: %s %s", self.scope_ids.usage_id, refused.code, refused.problems)
-            return {"result": False, "errorCode": rte.commit_error_code(package.version),
-                    "errorMessage": refused.code, "problems": refused.problems}
-        if result["status"] == "stale":
-            return {"result": False, "errorCode": rte.commit_error_code(package.version),
-                    "errorMessage": "stale_commit", "seq": result["seq"]}
-        if result["changed"]:
-            self.record = record.model_dump(mode="json")
-            self._publish(record, package, scos)
+        failure = rte.commit_error_code(package.version)
+        with sequences.guarded(str(self.scope_ids.usage_id), self._learner()[0], payload) as (verdict, stored):
+            if verdict == "older":
+                return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": stored}
+            record = self._record()
+            try:
+                result = learner.commit(record, package, payload, scos, self._settings())
+            except learner.CommitRefused as refused:
+                sequences.refuse()
+                log.info("SCORM commit refused for %s: %s %s", self.scope_ids.usage_id, refused.code,
+                         refused.problems)
+                return {"result": False, "errorCode": failure, "errorMessage": refused.code,
+                        "problems": refused.problems}
+            if result["status"] == "stale":
+                sequences.refuse()
+                return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": result["seq"]}
+            if result["changed"]:
+                self.record = record.model_dump(mode="json")
+                self._publish(record, package, scos)
+                self.save()  # inside the transaction that claimed the sequence
         return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"]}
 
     def _publish(self, record: LearnerRecord, package, scos, reset: bool = False) -> None:
