@@ -254,3 +254,28 @@ def test_of_two_concurrent_commits_the_newer_is_always_stored(server, paths, pag
         stored.append(learner.items()["item_1"]["location"])
     assert stored == [f"newer-{i}" for i in range(8)]
     assert page.errors == []
+
+
+def test_a_get_of_the_player_changes_nothing_the_new_attempt_button_posts(server, paths, page):
+    learner = Learner(server, page, paths["bookmark.zip"], "getter").open()
+    learner.sco.locator("#save").click()
+    learner.sco.locator("#finish").click()  # the session ends: leaving the page later sends nothing more
+    learner.wait_for(lambda: learner.items().get("item_1", {}).get("completion") == "completed")
+    before = learner.stored()
+    player = learner.player_frame().url.split("?")[0]
+    for query in ("new_attempt=1", "new_attempt=1&student=getter"):
+        response = page.request.get(f"{player}?{query}")
+        assert response.ok
+    page.goto(f"{player}?new_attempt=1&student=getter")  # opened as a page, too
+    page.wait_for_timeout(500)
+    assert learner.stored() == before and len(before) == 1 and not before[0]["closed"]
+
+    learner.open()  # the block's page offers a new attempt as a button that POSTs
+    button = page.locator(".mb-scorm-new-attempt")
+    assert button.evaluate("b => b.tagName") == "BUTTON"
+    button.click()
+    attempts = learner.wait_for(lambda: len(found := learner.stored()) == 2 and found)
+    assert attempts[0]["closed"] and not attempts[1]["closed"]
+    assert attempts[0]["items"][0]["location"] == "page-5", "the first attempt keeps what was stored"
+    learner.wait_for(lambda: learner.run("p.config.attempt") == 2)
+    assert page.errors == []

@@ -175,11 +175,11 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
         return fragment
 
     def _new_attempt_url(self) -> str:
-        """The player starting a new attempt, when the learner has one and may start another; else ""."""
+        """The handler that starts a new attempt (by POST), when the learner has one and may start another; else ""."""
         record = self._record()
         if not record.attempts or not learner.may_start(record, self._settings()):
             return ""
-        return self.runtime.handler_url(self, "player", query="new_attempt=1")
+        return self.runtime.handler_url(self, "start_attempt")
 
     def _status_text(self) -> str:
         grade = self.published.get("grade")
@@ -221,8 +221,7 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
         record = self._record()
         first = request.GET.get("item") if request.GET.get("item") in scos else learner.resume_sco(record, scos)
         learner_id, learner_name = self._learner()
-        start = learner.launch(record, package, first, learner_id, learner_name, self._settings(),
-                               new_attempt=request.GET.get("new_attempt") == "1", scos=scos)
+        start = learner.launch(record, package, first, learner_id, learner_name, self._settings(), scos=scos)
         self.record = record.model_dump(mode="json")
         family = version_family(package.version)
         config = {
@@ -284,6 +283,19 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
         start = learner.launch(record, package, sco, learner_id, learner_name, self._settings(), scos=scos)
         self.record = record.model_dump(mode="json")
         return {"sco": sco, "globals": global_objectives(package, record.current()), **start}
+
+    @XBlock.json_handler
+    def start_attempt(self, data, suffix=""):
+        """Close the attempt in progress and start the next one: a POST with the CSRF token from the block's page
+        (a GET of the player never changes attempts). Answers the player URL to open."""
+        self._loaded_package()
+        record = self._record()
+        if not record.attempts or not learner.may_start(record, self._settings()):
+            raise JsonHandlerError(409, _("You cannot start another attempt."))
+        record.start_attempt()
+        self.record = record.model_dump(mode="json")
+        return {"attempt": len(record.attempts), "player_url": self.runtime.handler_url(self, "player"),
+                "more": learner.may_start(record, self._settings())}
 
     @XBlock.json_handler
     def commit(self, data, suffix=""):

@@ -20,6 +20,13 @@ def launch(scorm, block, query=""):
     return json.loads(html[start:html.index("</script>", start)])
 
 
+def new_attempt(scorm, block):
+    """Start a new attempt as the block's page does (a POST), then open the player; return its config."""
+    status, _answer = scorm.json(block, "start_attempt", {})
+    assert status in (200, 409)
+    return launch(scorm, block)
+
+
 def token_of(block, attempt=1):
     """The token the launcher page got for ``attempt`` (what it sends back with each commit)."""
     attempts = block.record.get("attempts", [])
@@ -192,7 +199,7 @@ def test_attempts_allowed_then_review_mode_records_nothing(scorm):
     block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=1)
     launch(scorm, block)
     commit(scorm, block, SCORM_AGAIN_12, seq=1, terminate=True)
-    review = launch(scorm, block, query="new_attempt=1")
+    review = new_attempt(scorm, block)
     assert review["mode"] == "review" and review["attempts_used"] == 1
     assert review["values"]["cmi.core.lesson_mode"] == "review" and review["values"]["cmi.core.credit"] == "no-credit"
     answer = commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.score.raw": "10"}, seq=2)
@@ -204,7 +211,7 @@ def test_a_new_attempt_when_allowed_is_graded_by_the_chosen_method(scorm):
     block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=2, attempt_grading="last")
     launch(scorm, block)
     commit(scorm, block, SCORM_AGAIN_12, seq=1, terminate=True)
-    second = launch(scorm, block, query="new_attempt=1")
+    second = new_attempt(scorm, block)
     assert second["attempt"] == 2 and second["mode"] == "normal" and second["values"]["cmi.core.entry"] == "ab-initio"
     commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.score.raw": "40"}, seq=1, attempt=2)
     assert scorm.events("alice", "grade")[-1][1]["value"] == pytest.approx(0.4)
@@ -279,8 +286,37 @@ def test_tokens_and_store_key_survive_relaunch_and_differ_per_attempt(scorm):
     first = launch(scorm, block)
     assert launch(scorm, block)["token"] == first["token"]
     commit(scorm, block, SCORM_AGAIN_12, seq=1, terminate=True)
-    second = launch(scorm, block, query="new_attempt=1")
+    second = new_attempt(scorm, block)
     assert second["attempt"] == 2 and second["token"] != first["token"] and second["store"] == first["store"]
     # the first attempt's token no longer opens a closed attempt
     answer = commit(scorm, block, SCORM_AGAIN_12, seq=5, attempt=1, token=first["token"])
     assert answer["errorMessage"] == "stale_attempt"
+
+
+def test_a_get_never_changes_attempts_a_post_starts_one(scorm):
+    block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=3)
+    launch(scorm, block)
+    commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.lesson_status": "incomplete"}, seq=1)
+    before = json.dumps(block.record, sort_keys=True)
+    for query in ("new_attempt=1", "new_attempt=1&item=item_1", ""):
+        config = launch(scorm, block, query=query)
+        assert config["attempt"] == 1 and config["attempts_used"] == 1
+    assert scorm.call(block, "start_attempt", method="GET").status_code == 405
+    assert json.dumps(block.record, sort_keys=True) == before
+
+    status, answer = scorm.json(block, "start_attempt", {})
+    assert status == 200 and answer["attempt"] == 2 and answer["more"] is True
+    assert answer["player_url"].split("?")[0].endswith("/player/")
+    assert [a["closed"] for a in block.record["attempts"]] == [True, False]
+    assert launch(scorm, block)["attempt"] == 2
+    scorm.json(block, "start_attempt", {})
+    status, answer = scorm.json(block, "start_attempt", {})  # the fourth of three allowed
+    assert status == 409 and len(block.record["attempts"]) == 3
+
+
+def test_the_page_offers_a_new_attempt_as_a_post_button(scorm):
+    block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=2)
+    assert "mb-scorm-new-attempt" not in block.student_view().content  # nothing to start over yet
+    launch(scorm, block)
+    html = scorm.block("alice").student_view().content
+    assert '<button type="button" class="mb-scorm-new-attempt" data-url="' in html and "new_attempt=" not in html
