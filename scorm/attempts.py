@@ -12,13 +12,27 @@ workbench and the tests.
   carries a sequence number from the page: a repeat of the last one is acknowledged and changes
   nothing (a retry after a lost response), an older one is refused as stale (a delayed request must
   not undo newer progress). ``session_time`` is added to ``total_time`` once per session, when the
-  session ends (``terminate``), as the run-time environment specifications describe.
+  session ends (``terminate``), as the run-time environment specifications describe. A SCORM 1.2 session
+  that ends with no status set gets one (:func:`scorm.rte.finish_status_12`).
+
+Commits are bound to the learner and the attempt they were made in: each attempt has a random ``token``
+that the launcher page receives and sends back with every commit, and each record a random ``store_key``
+that names the learner's queue of unsent commits in the browser. A commit kept on a shared computer and
+replayed for another learner carries a token that learner's record does not know, and is refused
+(:meth:`LearnerRecord.attempt_for`).
+
+SCORM 1.2 keeps a SCO's ``lesson_location`` and ``suspend_data`` for the whole attempt, whatever the exit
+(as Moodle does); SCORM 2004 gives them back only after a suspend, since any other exit ends the SCO's
+learner attempt (RTE 4.2.8, ``cmi.exit``). ``lesson_status`` is not preloaded until the SCO has one: the
+runtime API starts it at "not attempted" itself, which lets it tell a status the SCO set from the default.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Literal
@@ -32,6 +46,7 @@ from .cmi import (
     timespan_to_seconds,
     version_family,
 )
+from .rte import finish_status_12
 
 CommitStatus = Literal["applied", "duplicate", "stale"]
 
@@ -60,12 +75,21 @@ class Attempt(BaseModel):
     started: datetime = Field(default_factory=_now)
     scos: dict[str, ScoState] = Field(default_factory=dict)
     closed: bool = False  # no more commits; a new launch starts a new attempt
+    token: str = Field(default_factory=lambda: secrets.token_urlsafe(18))  # sent back with every commit
 
 
 class LearnerRecord(BaseModel):
     """Everything one learner did in one block, oldest attempt first."""
 
     attempts: list[Attempt] = Field(default_factory=list)
+    store_key: str = Field(default_factory=lambda: secrets.token_urlsafe(12))  # names the browser's queue
+
+    def attempt_for(self, number: object, token: object) -> Attempt | None:
+        """The attempt ``number`` if ``token`` is its token, else ``None`` (another learner's or a forged commit)."""
+        for attempt in self.attempts:
+            if attempt.number == number and isinstance(token, str) and token and attempt.token:
+                return attempt if hmac.compare_digest(attempt.token, token) else None
+        return None
 
     def current(self) -> Attempt | None:
         """The attempt in progress (the last one, unless it is closed)."""
@@ -103,9 +127,12 @@ def _session_seconds(family: str, values: Mapping[str, str]) -> float | None:
 
 def apply_commit(
     attempt: Attempt, sco_id: str, sequence: int, values: Mapping[str, str], *, version: str | None,
-    terminate: bool = False,
+    terminate: bool = False, mastery_score: float | None = None,
 ) -> CommitResult:
-    """Apply a validated commit of SCO ``sco_id`` to ``attempt`` (see the module docstring)."""
+    """Apply a validated commit of SCO ``sco_id`` to ``attempt`` (see the module docstring).
+
+    ``mastery_score`` is the SCO's SCORM 1.2 mastery score, used when a session ends with no status.
+    """
     state = attempt.scos.setdefault(sco_id, ScoState())
     digest = _digest(values, terminate)
     if sequence < state.sequence or (sequence == state.sequence and digest != state.last_digest):
@@ -125,6 +152,10 @@ def apply_commit(
         state.session_seconds = 0.0
         state.sessions += 1
         state.suspended = state.values.get(exit_key) == "suspend"
+        if family == "1.2":
+            status = finish_status_12(state.values, mastery_score=mastery_score)
+            if status is not None:
+                state.values["cmi.core.lesson_status"] = status
     state.sequence = sequence
     state.last_digest = digest
     state.updated = _now()
@@ -162,7 +193,6 @@ def launch_values(attempt: Attempt, sco_id: str, context: LaunchContext, *, vers
             "cmi.core.entry": "resume" if resumed else ("ab-initio" if state.sessions == 0 else ""),
             "cmi.core.total_time": seconds_to_timespan(state.total_seconds),
         })
-        values.setdefault("cmi.core.lesson_status", "not attempted")
         optional = {
             "cmi.launch_data": context.launch_data,
             "cmi.student_data.mastery_score": None if context.mastery_score is None else f"{context.mastery_score:g}",
@@ -189,8 +219,8 @@ def launch_values(attempt: Attempt, sco_id: str, context: LaunchContext, *, vers
             "cmi.time_limit_action": context.time_limit_action,
         }
     values.update({key: value for key, value in optional.items() if value is not None})
-    if not resumed:
-        # a session that does not resume a suspended one starts without the old location and data
+    if not resumed and family == "2004":
+        # a 2004 session that does not resume a suspended one is a new learner attempt on the SCO
         for key in ("cmi.core.lesson_location", "cmi.location", "cmi.suspend_data"):
             values.pop(key, None)
     return {key: value for key, value in values.items() if not _write_only(family, key)}

@@ -1,7 +1,8 @@
 """The SCORM block as an Open edX plugin app, so that Studio's and the LMS's Celery workers know its task.
 
 Workers only register tasks of installed Django apps (``autodiscover_tasks`` imports ``<app>.tasks``); an
-XBlock alone is not an app. This app has no models and mounts no URLs: being installed is its whole job.
+XBlock alone is not an app. It mounts no URLs; its one table, :class:`~xblocks.scorm.models.CommitSequence`,
+makes the newer of two concurrent commits win (``migrate`` creates it in the LMS database).
 """
 
 from django.apps import AppConfig

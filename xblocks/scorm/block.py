@@ -22,12 +22,13 @@ from xblock.utils.studio_editable import StudioEditableXBlockMixin
 
 from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
+from scorm import rte
 from scorm.attempts import LearnerRecord
 from scorm.cmi import version_family
 from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 from xblocks.i18n import TranslatedBlockMixin
 
-from . import assets, learner, staff, upload
+from . import assets, learner, sequences, staff, upload
 from .package import PackageUnavailable, load_package, package_dir, storage_root, table_of_contents
 from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
@@ -174,11 +175,11 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
         return fragment
 
     def _new_attempt_url(self) -> str:
-        """The player starting a new attempt, when the learner has one and may start another; else ""."""
+        """The handler that starts a new attempt (by POST), when the learner has one and may start another; else ""."""
         record = self._record()
         if not record.attempts or not learner.may_start(record, self._settings()):
             return ""
-        return self.runtime.handler_url(self, "player", query="new_attempt=1")
+        return self.runtime.handler_url(self, "start_attempt")
 
     def _status_text(self) -> str:
         grade = self.published.get("grade")
@@ -220,8 +221,7 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
         record = self._record()
         first = request.GET.get("item") if request.GET.get("item") in scos else learner.resume_sco(record, scos)
         learner_id, learner_name = self._learner()
-        start = learner.launch(record, package, first, learner_id, learner_name, self._settings(),
-                               new_attempt=request.GET.get("new_attempt") == "1", scos=scos)
+        start = learner.launch(record, package, first, learner_id, learner_name, self._settings(), scos=scos)
         self.record = record.model_dump(mode="json")
         family = version_family(package.version)
         config = {
@@ -285,6 +285,19 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
         return {"sco": sco, "globals": global_objectives(package, record.current()), **start}
 
     @XBlock.json_handler
+    def start_attempt(self, data, suffix=""):
+        """Close the attempt in progress and start the next one: a POST with the CSRF token from the block's page
+        (a GET of the player never changes attempts). Answers the player URL to open."""
+        self._loaded_package()
+        record = self._record()
+        if not record.attempts or not learner.may_start(record, self._settings()):
+            raise JsonHandlerError(409, _("You cannot start another attempt."))
+        record.start_attempt()
+        self.record = record.model_dump(mode="json")
+        return {"attempt": len(record.attempts), "player_url": self.runtime.handler_url(self, "player"),
+                "more": learner.may_start(record, self._settings())}
+
+    @XBlock.json_handler
     def commit(self, data, suffix=""):
         """Store a commit from the runtime API; answer as scorm-again expects (``result``, ``errorCode``)."""
         return self._commit(data)
@@ -306,20 +319,30 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
             raise JsonHandlerError(404, _("This SCORM package is not available yet.")) from None
 
     def _commit(self, payload) -> dict:
+        """Store one commit. The sequence is claimed first, in the transaction that writes the state, and the
+        state is read after the claim: of two concurrent commits the newer is always the one stored."""
         package = self._loaded_package()
         scos = learner.launchable_scos(package, self.launch_item or None)
-        record = self._record()
-        try:
-            result = learner.commit(record, package, payload, scos)
-        except learner.CommitRefused as refused:
-            log.info("SCORM commit refused for %s: %s %s", self.scope_ids.usage_id, refused.code, refused.problems)
-            return {"result": False, "errorCode": 101 if refused.code != "invalid_data" else 351,
-                    "errorMessage": refused.code, "problems": refused.problems}
-        if result["status"] == "stale":
-            return {"result": False, "errorCode": 101, "errorMessage": "stale_commit", "seq": result["seq"]}
-        if result["changed"]:
-            self.record = record.model_dump(mode="json")
-            self._publish(record, package, scos)
+        failure = rte.commit_error_code(package.version)
+        with sequences.guarded(str(self.scope_ids.usage_id), self._learner()[0], payload) as (verdict, stored):
+            if verdict == "older":
+                return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": stored}
+            record = self._record()
+            try:
+                result = learner.commit(record, package, payload, scos, self._settings())
+            except learner.CommitRefused as refused:
+                sequences.refuse()
+                log.info("SCORM commit refused for %s: %s %s", self.scope_ids.usage_id, refused.code,
+                         refused.problems)
+                return {"result": False, "errorCode": failure, "errorMessage": refused.code,
+                        "problems": refused.problems}
+            if result["status"] == "stale":
+                sequences.refuse()
+                return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": result["seq"]}
+            if result["changed"]:
+                self.record = record.model_dump(mode="json")
+                self._publish(record, package, scos)
+                self.save()  # inside the transaction that claimed the sequence
         return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"]}
 
     def _publish(self, record: LearnerRecord, package, scos, reset: bool = False) -> None:

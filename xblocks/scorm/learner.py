@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scorm import cmi
+from scorm import cmi, rte
 from scorm.attempts import Attempt, LaunchContext, LearnerRecord, apply_commit, launch_values
 from scorm.grading import AttemptResult, ScoOutcome, combine_attempts, combine_scos, sco_outcome
 from scorm.model import Package
@@ -125,6 +125,8 @@ def launch(record: LearnerRecord, package: Package, sco_id: str, learner_id: str
     state = attempt.scos.get(sco_id)
     return {
         "attempt": attempt.number,
+        "token": attempt.token,
+        "store": record.store_key,
         "mode": mode,
         "values": launch_values(attempt, sco_id, context, version=package.version),
         "next_sequence": (state.sequence + 1) if state else 0,
@@ -133,7 +135,8 @@ def launch(record: LearnerRecord, package: Package, sco_id: str, learner_id: str
     }
 
 
-def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], scos: list[str]) -> dict[str, Any]:
+def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], scos: list[str],
+           settings: Settings | None = None) -> dict[str, Any]:
     """Validate and store one commit from the player; raise :class:`CommitRefused` and store nothing if it is bad."""
     if not isinstance(payload, Mapping):
         raise CommitRefused("bad_payload")
@@ -142,17 +145,23 @@ def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], 
         raise CommitRefused("unknown_sco")
     if not isinstance(attempt_number, int) or isinstance(attempt_number, bool) or not isinstance(sequence, int):
         raise CommitRefused("bad_payload")
-    attempt = record.current()
-    if attempt is None or attempt.number != attempt_number:
-        raise CommitRefused("stale_attempt")
     data = payload.get("data")
     if not isinstance(data, Mapping):
         raise CommitRefused("bad_payload")
-    values, problems = cmi.validate_commit(package.version or "1.2", cmi.flatten(data))
+    if not any(attempt.number == attempt_number for attempt in record.attempts):
+        raise CommitRefused("stale_attempt")
+    attempt = record.attempt_for(attempt_number, payload.get("token"))
+    if attempt is None:
+        raise CommitRefused("wrong_learner")  # made for another learner (a shared computer's queue) or forged
+    if attempt is not record.current():
+        raise CommitRefused("stale_attempt")
+    flat = rte.drop_echoed_defaults(package.version, cmi.flatten(data))
+    values, problems = cmi.validate_commit(package.version or "1.2", flat)
     if problems:
         raise CommitRefused("invalid_data", [problem.to_dict() for problem in problems])
+    mastery = context_for(package, sco_id, "", "", "normal", settings or Settings()).mastery_score
     result = apply_commit(attempt, sco_id, sequence, values, version=package.version,
-                          terminate=bool(payload.get("terminate")))
+                          terminate=bool(payload.get("terminate")), mastery_score=mastery)
     return {"status": result.status, "changed": result.changed, "seq": result.sequence}
 
 

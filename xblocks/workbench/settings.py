@@ -7,6 +7,7 @@ In production none of this is used: the blocks run in the LMS and Studio with th
 import os
 from pathlib import Path
 
+import django
 from workbench.settings import *  # noqa: F403 - we extend the SDK's settings
 from workbench.settings import INSTALLED_APPS, LOGGING, MIDDLEWARE, TEMPLATES, WORKBENCH
 
@@ -20,6 +21,10 @@ DATABASES = {
         "OPTIONS": {"timeout": 30},
     }
 }
+if django.VERSION >= (5, 1):
+    # BEGIN IMMEDIATE (Django 5.1+): a transaction that reads then writes (a SCORM commit's sequence claim) takes
+    # the write lock first, so concurrent requests wait their turn instead of failing with "database is locked"
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 LOGGING["handlers"]["logfile"]["filename"] = str(HOME / "workbench.log")
 SECRET_KEY = os.environ.get("MOOC_BRIDGE_SECRET_KEY", "mooc-bridge-workbench-not-for-production")
 

@@ -20,9 +20,23 @@ def launch(scorm, block, query=""):
     return json.loads(html[start:html.index("</script>", start)])
 
 
-def commit(scorm, block, data, *, seq, sco=SCO_12, attempt=1, terminate=False):
-    return scorm.json(block, "commit", {"sco": sco, "attempt": attempt, "seq": seq, "terminate": terminate,
-                                        "data": data})[1]
+def new_attempt(scorm, block):
+    """Start a new attempt as the block's page does (a POST), then open the player; return its config."""
+    status, _answer = scorm.json(block, "start_attempt", {})
+    assert status in (200, 409)
+    return launch(scorm, block)
+
+
+def token_of(block, attempt=1):
+    """The token the launcher page got for ``attempt`` (what it sends back with each commit)."""
+    attempts = block.record.get("attempts", [])
+    return attempts[attempt - 1]["token"] if 0 < attempt <= len(attempts) else ""
+
+
+def commit(scorm, block, data, *, seq, sco=SCO_12, attempt=1, terminate=False, token=None):
+    token = token_of(block, attempt) if token is None else token
+    return scorm.json(block, "commit", {"sco": sco, "attempt": attempt, "token": token, "seq": seq,
+                                        "terminate": terminate, "data": data})[1]
 
 
 def test_launch_serves_what_the_lms_owns(scorm):
@@ -34,7 +48,7 @@ def test_launch_serves_what_the_lms_owns(scorm):
     assert values["cmi.core.student_name"] == "XBlock User (alice)"
     assert values["cmi.core.lesson_mode"] == "normal" and values["cmi.core.credit"] == "credit"
     assert values["cmi.core.entry"] == "ab-initio"
-    assert values["cmi.core.lesson_status"] == "not attempted"
+    assert "cmi.core.lesson_status" not in values  # scorm-again starts it at "not attempted" as the SCO's default
 
 
 def test_full_scorm_again_commit_is_stored_and_graded_once(scorm):
@@ -71,7 +85,7 @@ def test_stale_and_out_of_order_commits_are_refused_and_change_nothing(scorm):
 
 
 RULES = [
-    ("12", "cmi.core.lesson_status", "not attempted", "not_in_vocabulary"),
+    ("12", "cmi.core.lesson_status", "unknown", "not_in_vocabulary"),
     ("12", "cmi.core.score.raw", "101", "out_of_range"),
     ("12", "cmi.core.score.raw", "1e2", "not_a_number"),
     ("12", "cmi.core.session_time", "PT1H", "bad_format"),
@@ -99,7 +113,7 @@ def test_every_validation_rule_refuses_the_whole_commit(scorm, package, element,
     if code == "not_an_integer":
         value, code = "1.5", "not_an_integer"
     answer = commit(scorm, block, {**full, element: value}, seq=1, sco=config["sco"])
-    assert answer["result"] is False and answer["errorCode"] == 351
+    assert answer["result"] is False and answer["errorCode"] == (101 if package == "12" else 391)
     assert [p["code"] for p in answer["problems"]] == [code]
     assert answer["problems"][0]["element"] == element[:200]
     assert block.record["attempts"][0]["scos"] == {}  # nothing half-applied
@@ -144,7 +158,7 @@ def test_beacon_commit_is_stored_and_resume_restores_location_and_time(scorm):
     block = scorm.block("alice", package_sha256=scorm.shas["2004"])
     config = launch(scorm, block)
     sco = config["sco"]
-    body = {"sco": sco, "attempt": 1, "seq": 1, "terminate": True,
+    body = {"sco": sco, "attempt": 1, "token": config["token"], "seq": 1, "terminate": True,
             "data": {"cmi": {"location": "page-4", "exit": "suspend", "suspend_data": "s", "session_time": "PT2M",
                              "completion_status": "incomplete"}}}
     response = scorm.call(block, "commit_beacon", raw=b"payload=" + json.dumps(body).encode(),
@@ -185,7 +199,7 @@ def test_attempts_allowed_then_review_mode_records_nothing(scorm):
     block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=1)
     launch(scorm, block)
     commit(scorm, block, SCORM_AGAIN_12, seq=1, terminate=True)
-    review = launch(scorm, block, query="new_attempt=1")
+    review = new_attempt(scorm, block)
     assert review["mode"] == "review" and review["attempts_used"] == 1
     assert review["values"]["cmi.core.lesson_mode"] == "review" and review["values"]["cmi.core.credit"] == "no-credit"
     answer = commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.score.raw": "10"}, seq=2)
@@ -197,7 +211,7 @@ def test_a_new_attempt_when_allowed_is_graded_by_the_chosen_method(scorm):
     block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=2, attempt_grading="last")
     launch(scorm, block)
     commit(scorm, block, SCORM_AGAIN_12, seq=1, terminate=True)
-    second = launch(scorm, block, query="new_attempt=1")
+    second = new_attempt(scorm, block)
     assert second["attempt"] == 2 and second["mode"] == "normal" and second["values"]["cmi.core.entry"] == "ab-initio"
     commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.score.raw": "40"}, seq=1, attempt=2)
     assert scorm.events("alice", "grade")[-1][1]["value"] == pytest.approx(0.4)
@@ -210,7 +224,7 @@ def test_learners_do_not_share_state(scorm):
     commit(scorm, alice, SCORM_AGAIN_12, seq=1)
     bob = scorm.block("bob")
     config = launch(scorm, bob)
-    assert config["values"]["cmi.core.lesson_status"] == "not attempted" and config["next_sequence"] == 0
+    assert "cmi.core.lesson_status" not in config["values"] and config["next_sequence"] == 0
     assert scorm.events("bob", "grade") == []
 
 
@@ -219,3 +233,90 @@ def test_no_package_means_404_and_a_sentence(scorm):
     assert scorm.call(block, "player", method="GET").status_code == 404
     status, answer = scorm.json(block, "commit", {"sco": "x", "attempt": 1, "seq": 1, "data": {}})
     assert status == 404 and answer["error"]
+
+
+def test_12_commits_before_any_status_are_stored_and_finish_records_completed(scorm):
+    """What scorm-again sends for a SCO that bookmarks before it sets a status: the preloaded default echoed."""
+    block = scorm.block("alice", package_sha256=scorm.shas["12"])
+    launch(scorm, block)
+    early = {**SCORM_AGAIN_12, "cmi.core.lesson_status": "not attempted", "cmi.core.score.raw": "",
+             "cmi.core.lesson_location": "p2", "cmi.suspend_data": "bookmark"}
+    answer = commit(scorm, block, early, seq=1)
+    assert answer["result"] is True and answer["errorCode"] == 0
+    stored = block.record["attempts"][0]["scos"][SCO_12]["values"]
+    assert stored["cmi.core.lesson_location"] == "p2" and "cmi.core.lesson_status" not in stored
+    assert commit(scorm, block, {**early, "cmi.core.exit": ""}, seq=2, terminate=True)["result"] is True
+    assert block.record["attempts"][0]["scos"][SCO_12]["values"]["cmi.core.lesson_status"] == "completed"
+    assert scorm.events("alice", "completion")[-1] == ("completion", {"completion": 1.0})
+    again = launch(scorm, block)  # a normal finish, then the same attempt again: the bookmark comes back
+    assert again["attempt"] == 1 and again["values"]["cmi.core.lesson_location"] == "p2"
+    assert again["values"]["cmi.suspend_data"] == "bookmark"
+
+
+def test_refusals_answer_with_the_commit_failure_code_of_the_version(scorm):
+    for key, code in (("12", 101), ("2004", 391)):
+        block = scorm.block(f"v{key}", package_sha256=scorm.shas[key])
+        sco = launch(scorm, block)["sco"]
+        data = {"cmi.suspend_data": "x"}
+        assert commit(scorm, block, data, seq=3, sco=sco)["result"] is True
+        assert commit(scorm, block, data, seq=2, sco=sco)["errorCode"] == code  # stale
+        assert commit(scorm, block, {}, seq=4, sco=sco, attempt=9)["errorCode"] == code  # not this attempt
+
+
+def test_a_commit_made_for_another_learner_is_refused_and_stores_nothing(scorm):
+    """A shared computer: alice's queued commit replayed while bob is signed in, with her token, or none."""
+    alice = scorm.block("alice", package_sha256=scorm.shas["12"])
+    alice_config = launch(scorm, alice)
+    bob = scorm.block("bob")
+    bob_config = launch(scorm, bob)
+    assert alice_config["token"] != bob_config["token"] and alice_config["store"] != bob_config["store"]
+    before = json.dumps(bob.record, sort_keys=True)
+    for token in (alice_config["token"], "", "forged"):
+        answer = commit(scorm, bob, {**SCORM_AGAIN_12, "cmi.core.lesson_location": "alice-p9"}, seq=1, token=token)
+        assert answer["result"] is False and answer["errorMessage"] == "wrong_learner" and answer["errorCode"] == 101
+    assert json.dumps(bob.record, sort_keys=True) == before
+    assert scorm.events("bob") == []
+    # alice's own commit, with her token, is stored in her record
+    assert commit(scorm, alice, SCORM_AGAIN_12, seq=1)["result"] is True
+    assert alice.record["attempts"][0]["scos"][SCO_12]["values"]["cmi.core.lesson_location"] == "p3"
+
+
+def test_tokens_and_store_key_survive_relaunch_and_differ_per_attempt(scorm):
+    block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=2)
+    first = launch(scorm, block)
+    assert launch(scorm, block)["token"] == first["token"]
+    commit(scorm, block, SCORM_AGAIN_12, seq=1, terminate=True)
+    second = new_attempt(scorm, block)
+    assert second["attempt"] == 2 and second["token"] != first["token"] and second["store"] == first["store"]
+    # the first attempt's token no longer opens a closed attempt
+    answer = commit(scorm, block, SCORM_AGAIN_12, seq=5, attempt=1, token=first["token"])
+    assert answer["errorMessage"] == "stale_attempt"
+
+
+def test_a_get_never_changes_attempts_a_post_starts_one(scorm):
+    block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=3)
+    launch(scorm, block)
+    commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.lesson_status": "incomplete"}, seq=1)
+    before = json.dumps(block.record, sort_keys=True)
+    for query in ("new_attempt=1", "new_attempt=1&item=item_1", ""):
+        config = launch(scorm, block, query=query)
+        assert config["attempt"] == 1 and config["attempts_used"] == 1
+    assert scorm.call(block, "start_attempt", method="GET").status_code == 405
+    assert json.dumps(block.record, sort_keys=True) == before
+
+    status, answer = scorm.json(block, "start_attempt", {})
+    assert status == 200 and answer["attempt"] == 2 and answer["more"] is True
+    assert answer["player_url"].split("?")[0].endswith("/player/")
+    assert [a["closed"] for a in block.record["attempts"]] == [True, False]
+    assert launch(scorm, block)["attempt"] == 2
+    scorm.json(block, "start_attempt", {})
+    status, answer = scorm.json(block, "start_attempt", {})  # the fourth of three allowed
+    assert status == 409 and len(block.record["attempts"]) == 3
+
+
+def test_the_page_offers_a_new_attempt_as_a_post_button(scorm):
+    block = scorm.block("alice", package_sha256=scorm.shas["12"], attempts_allowed=2)
+    assert "mb-scorm-new-attempt" not in block.student_view().content  # nothing to start over yet
+    launch(scorm, block)
+    html = scorm.block("alice").student_view().content
+    assert '<button type="button" class="mb-scorm-new-attempt" data-url="' in html and "new_attempt=" not in html

@@ -3,6 +3,9 @@
  * commits to the block, and makes sure nothing the learner did is lost:
  *   - every commit is kept in localStorage until the server has acknowledged it, and replayed on the
  *     next load or when the browser comes back online (the server ignores repeats by sequence number);
+ *     the queue is the learner's own: its keys carry the learner's opaque store key, the block and the
+ *     attempt, so on a shared computer nobody else's page ever sends it, and each commit carries its
+ *     attempt's token, so the server refuses it for anyone else;
  *   - when the page is closed before the SCO terminated, the last state goes out by navigator.sendBeacon.
  * Text shown to learners comes from the server-rendered page, not from here.
  */
@@ -15,10 +18,11 @@
   var endedNotice = document.querySelector(".mb-ended");
   var continueButton = document.querySelector(".mb-continue");
   var previousButton = document.querySelector(".mb-previous");
-  var STORE = "mooc-bridge-scorm:" + config.block + ":";
+  var STORE = "mooc-bridge-scorm:v2:" + config.store + ":" + config.block + ":";
   var is12 = config.version === "1.2";
   var sequenced = !is12 && !!config.sequencing;
-  var state = {sco: null, api: null, seq: 0, attempt: config.attempt, navRequest: null, lastBody: null,
+  var state = {sco: null, api: null, seq: 0, attempt: config.attempt, token: config.token, navRequest: null,
+               lastBody: null,
                positioning: false, delivered: null, choice: {}, switching: false};
 
   function csrfToken() {
@@ -81,7 +85,8 @@
         return post(config.commitUrl, body).then(function (answer) {
           // stored, a repeat, or superseded by newer data: either way the server has settled it
           if (answer.result === true || answer.errorMessage === "stale_commit" ||
-              answer.errorMessage === "stale_attempt" || answer.errorMessage === "invalid_data") {
+              answer.errorMessage === "stale_attempt" || answer.errorMessage === "invalid_data" ||
+              answer.errorMessage === "wrong_learner") {
             store.removeItem(key);
           }
         });
@@ -101,11 +106,14 @@
       dataCommitFormat: "flattened",
       autocommit: true,
       autocommitSeconds: 30,
+      // SCORM 1.2 RTE 3.4.4: LMSFinish with no status set records "completed" (passed/failed against the
+      // mastery score, scorm-again's mastery_override); the server applies the same rule to what it stores
+      autoCompleteLessonStatus: true,
       logLevel: 4,
       xhrHeaders: {"X-CSRFToken": csrfToken()},
       requestHandler: function (data, meta) {
         state.seq += 1;
-        var body = {sco: sco, attempt: state.attempt, seq: state.seq,
+        var body = {sco: sco, attempt: state.attempt, token: state.token, seq: state.seq,
                     terminate: !!(meta && meta.isTerminateCommit), data: data};
         remember(body);
         state.lastBody = body;
@@ -267,6 +275,7 @@
   function start(sco, launch) {
     state.sco = sco;
     state.attempt = launch.attempt;
+    state.token = launch.token;
     state.seq = launch.next_sequence - 1;
     state.globals = launch.globals || {};
     state.api = makeApi(sco, launch);
@@ -316,7 +325,7 @@
     var api = state.api;
     if (!isActive(api) || typeof navigator.sendBeacon !== "function") { return; }
     state.seq += 1;
-    var body = {sco: state.sco, attempt: state.attempt, seq: state.seq, terminate: true,
+    var body = {sco: state.sco, attempt: state.attempt, token: state.token, seq: state.seq, terminate: true,
                 data: api.renderCommitCMI(true)};
     remember(body);
     var form = new FormData();

@@ -1,0 +1,70 @@
+"""The newer commit wins, always: an atomic compare on the stored sequence, in the transaction of the write.
+
+:func:`guarded` opens a database transaction and claims the commit's sequence number for its (block,
+learner, attempt, SCO) row with a conditional ``UPDATE … WHERE sequence < n``. The database serialises
+two claims on the same row (a row lock on MySQL/PostgreSQL; the write lock of ``BEGIN IMMEDIATE`` on
+SQLite), so of two concurrent commits ``n`` and ``n+1`` exactly one order is possible: ``n+1`` stored
+last, or ``n`` refused as older. The learner state is written inside the same transaction; a commit the
+rules then refuse rolls its claim back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from django.db import transaction
+
+Verdict = Literal["newer", "same", "older", "unchecked"]
+
+
+def _key(usage_id: str, learner_id: str, attempt: int, sco: str) -> str:
+    text = "\0".join((usage_id, learner_id, str(attempt), sco))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def claim(usage_id: str, learner_id: str, attempt: int, sco: str, sequence: int) -> tuple[Verdict, int]:
+    """Claim ``sequence`` (inside a transaction): (``newer`` if it is now the stored one, else ``same``/``older``;
+    the stored sequence)."""
+    from .models import CommitSequence
+
+    key = _key(usage_id, learner_id, attempt, sco)
+    rows = CommitSequence.objects.filter(key=key)
+    # writes first (the usual commit is this one UPDATE), so that SQLite locks before anything is read
+    if rows.filter(sequence__lt=sequence).update(sequence=sequence):
+        return "newer", sequence
+    CommitSequence.objects.bulk_create([CommitSequence(key=key, sequence=-1)], ignore_conflicts=True)
+    if rows.filter(sequence__lt=sequence).update(sequence=sequence):
+        return "newer", sequence
+    stored = rows.values_list("sequence", flat=True).first()
+    return ("same" if stored == sequence else "older"), stored if stored is not None else -1
+
+
+@contextmanager
+def guarded(usage_id: str, learner_id: str, payload: Any) -> Iterator[tuple[Verdict, int]]:
+    """A transaction in which the commit ``payload`` has claimed its sequence: what :func:`claim` returns, or
+    (``unchecked``, -1) when the payload is malformed.
+
+    A malformed payload claims nothing: the commit rules refuse it. Call :func:`refuse` inside the block
+    when the commit is refused, so that its claim is rolled back.
+    """
+    with transaction.atomic():
+        fields = _fields(payload)
+        yield ("unchecked", -1) if fields is None else claim(usage_id, learner_id, *fields)
+
+
+def refuse() -> None:
+    """Roll back the claim of the commit being handled (it was refused, so it must not count as newest)."""
+    transaction.set_rollback(True)
+
+
+def _fields(payload: Any) -> tuple[int, str, int] | None:
+    if not isinstance(payload, Mapping):
+        return None
+    attempt, sco, sequence = payload.get("attempt"), payload.get("sco"), payload.get("seq")
+    if (isinstance(attempt, bool) or not isinstance(attempt, int) or not isinstance(sco, str)
+            or isinstance(sequence, bool) or not isinstance(sequence, int) or len(sco) > 4000):
+        return None
+    return attempt, sco, sequence
