@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from adapters.base import Change
@@ -19,7 +18,7 @@ from adapters.records import Enrollment, Person, Record, Score
 from .matching import Matching, ReviewCase
 
 __all__ = ["BUCKETS", "KINDS", "REASONS", "TOTAL_ITEM", "Plan", "PlanOptions", "PlannedOp", "bucket", "histogram",
-           "operation_key", "same_score", "satisfied"]
+           "map_course", "operation_key", "same_score", "satisfied"]
 
 KINDS = {"roster": "enrollments", "grades": "scores"}
 """Sync kinds and the stream each one writes."""
@@ -253,17 +252,29 @@ def satisfied(change: Change, current: Record | None) -> bool:
     return current == record
 
 
+def map_course(course_id: str | None, course_map: Mapping[str, str],
+               target_course: str | None) -> tuple[str | None, bool]:
+    """Where a source course goes: ``(target course, kept)``. The one course-mapping rule of the runner, the
+    planner and the item map.
+
+    A course map is the whole list of where each course goes, never a hint: with one, a course it does not
+    name, or maps to another course than the one the target names, is left out (``kept`` False; the runner
+    drops it before planning). Without a map every course is kept, and so is a record without a course. The
+    target course is the one the target names (``target_course``), else the map's entry, else the course itself.
+    """
+    if course_id is None:
+        return target_course, True
+    if not course_map:
+        return target_course or course_id, True
+    mapped = course_map.get(course_id)
+    kept = mapped is not None and target_course in (None, mapped)
+    return target_course or mapped or course_id, kept
+
+
 def operation_key(target_key: str, stream: str, who: str, course: str | None, item: str | None, desired: str) -> str:
     """The idempotency key: the same change to the same target always has the same key (40 hex digits)."""
     material = "\x1f".join((target_key, stream, who, course or "", item or "", desired))
     return hashlib.blake2b(material.encode(), digest_size=20).hexdigest()
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """``moment`` with UTC assumed when it is naive."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _show(score: Score | None) -> str:

@@ -25,6 +25,7 @@ from . import journal, report
 from .item_map import resolve_item_map
 from .models import Operation, SyncRun
 from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied, target_traits
+from .plan_model import map_course
 
 __all__ = ["Progress", "SyncOptions", "SyncRefused", "Work", "apply_work", "make_plan", "open_work", "resume",
            "run_sync", "stream_of", "target_key"]
@@ -100,11 +101,10 @@ def _mapped(records: list[Record], options: SyncOptions) -> tuple[list[Record], 
     """With a course map, only the records of mapped courses (and, when the target names a course, of courses
     mapped to it): a map is the whole list of where each course goes, never a hint. Returns the records kept
     and how many were left out."""
-    course_map = options.course_map
+    course_map, target = options.course_map, options.target_course
     if not course_map:
         return records, 0
-    kept = [r for r in records if r.course_id is None or (
-        r.course_id in course_map and options.target_course in (None, course_map[r.course_id]))]
+    kept = [r for r in records if map_course(r.course_id, course_map, target)[1]]
     return kept, len(records) - len(kept)
 
 
@@ -136,7 +136,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     if options.target_course:
         courses = [options.target_course]
     else:
-        courses = sorted({options.course_map.get(c, c) for c in source_courses})
+        courses = sorted({map_course(c, options.course_map, None)[0] for c in source_courses}, key=str)
     current: list[Record] = []
     people: list[Person] = []
     for course in courses:
