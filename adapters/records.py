@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -26,6 +26,7 @@ __all__ = [
     "Person",
     "Record",
     "Score",
+    "as_utc",
     "normalize_code",
 ]
 
@@ -52,6 +53,18 @@ def normalize_code(value: Any) -> str | None:
     text = unicodedata.normalize("NFKC", str(value))
     text = "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc"))
     return text or None
+
+
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+def as_utc(moment: datetime | None) -> datetime | None:
+    """``moment`` in UTC. A naive time is taken to be UTC already: every adapter reads a time without a zone
+    that way (OneRoster and Open edX send UTC), and this is the one place that says so."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 Code = Annotated[str | None, BeforeValidator(normalize_code)]

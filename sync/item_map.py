@@ -15,7 +15,7 @@ from adapters.errors import DataError
 from adapters.i18n import Translator
 from adapters.records import Record
 
-from .plan_model import TOTAL_ITEM
+from .plan_model import TOTAL_ITEM, map_course
 
 __all__ = ["resolve_item_map"]
 
@@ -27,7 +27,7 @@ def _wanted(records: Iterable[Record], item_map: dict[str, str], target_course: 
     """{target course: {source item: target name}} for every item the source sends, and every mapped one."""
     wanted: dict[str | None, dict[str, str]] = {}
     for record in records:
-        course = target_course or course_map.get(record.course_id or "", record.course_id)
+        course = map_course(record.course_id, course_map, target_course)[0]
         source_item = getattr(record, "line_item_id", None) or TOTAL_ITEM
         if source_item == TOTAL_ITEM and TOTAL_ITEM not in item_map and not getattr(record, "line_item_id", None):
             continue  # a course-level score with no line item: the planner decides about it

@@ -23,6 +23,7 @@ from adapters.base import ChangeResult
 
 from .models import Operation, ReviewItem, SyncChunk, SyncRun
 from .plan import Plan, PlannedOp
+from .plan_model import kept_courses, newly_kept
 
 __all__ = ["STALE_AFTER", "claim_chunk", "claim_operations", "close_if_complete", "create_run", "cut_chunks",
            "finish_chunk", "finish_run", "is_alive", "live_runs", "mark_started", "progress_of", "record_results",
@@ -100,20 +101,38 @@ def _row(run: SyncRun, op: PlannedOp) -> Operation:
                      state=Operation.SKIPPED if op.held else Operation.PLANNED)
 
 
-def last_source_bookmark(kind: str, source_spec: str, target_key: str) -> datetime | None:
+def last_source_bookmark(kind: str, source_spec: str, target_key: str) -> tuple[datetime, dict[str, Any]] | None:
     """Where a delta read of ``source_spec`` starts: the source bookmark of the last *finished* run of this
-    kind between the same source and target. A run that failed or was interrupted does not move it, so
-    what it did not apply is read again."""
+    kind between the same source and target, with that run's options (which courses its read kept). A run
+    that failed or was interrupted does not move it, so what it did not apply is read again."""
     runs = SyncRun.objects.filter(kind=kind, source_spec=source_spec, target_key=target_key, dry_run=False,
                                   status=SyncRun.DONE).order_by("-pk")
     for run in runs[:20]:
         value = (run.bookmark or {}).get("source")
         if value:
             try:
-                return datetime.fromisoformat(value)
+                return datetime.fromisoformat(value), dict(run.options or {})
             except ValueError:
                 continue
     return None
+
+
+def delta_start(kind: str, source_spec: str, target_key: str,
+                kept_now: frozenset[str] | None) -> tuple[datetime | None, frozenset[str] | None]:
+    """Where a delta read starts, and which courses the bookmark's run kept (``None``: nothing widened).
+
+    The bookmark moves with every finished run, also past records of courses the course map left out. So
+    when a run keeps a course (``kept_now``, :func:`sync.plan_model.kept_courses`) that the bookmark's run did
+    not — added to ``--course-map``, or the map or source course changed — the source is read in full once
+    (``None``), and the caller names those courses; later runs are deltas again (docs/decisions/0016)."""
+    mark = last_source_bookmark(kind, source_spec, target_key)
+    if mark is None:
+        return None, None
+    at, earlier = mark
+    before = kept_courses(earlier.get("course_map") or {}, earlier.get("target_course"), earlier.get("source_course"))
+    if newly_kept(kept_now, before):
+        return None, before
+    return at, None
 
 
 def save_plan(run: SyncRun, plan: Plan) -> dict[str, int]:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.records import Score
+from adapters.records import Score, as_utc
 
 from .matching import TargetIndex, admit, person_key, resolve
-from .plan_model import PlannedOp, check_types, same_score, utc
+from .plan_model import PlannedOp, check_types, same_score
 from .planner import Planner, observe_all
 
 __all__ = ["index_grades", "plan_grades"]
@@ -161,14 +161,14 @@ def _diff(planner: Planner, records: list[Score], current: Current, *, admitting
                                 {"status": "pending"}, target_who, None, target_key, held=True))
             continue
         overridden, was_at, now_at = before.overridden, before.timestamp, record.timestamp
-        if overridden or (was_at is not None and now_at is not None and utc(was_at) > utc(now_at)):
+        if overridden or (was_at is not None and now_at is not None and as_utc(was_at) > as_utc(now_at)):
             reason = "overridden" if overridden else "newer"
             if force:
                 ops_append(op_type(seq, stream, "update", record, target, course, item, before, f"forced_{reason}",
                                    None, target_who, None, target_key, force=True))
             else:
-                params = None if overridden else {"target_time": utc(was_at).isoformat(),
-                                                  "source_time": utc(now_at).isoformat()}
+                params = None if overridden else {"target_time": as_utc(was_at).isoformat(),
+                                                  "source_time": as_utc(now_at).isoformat()}
                 held_append(op_type(seq, stream, "update", record, target, course, item, before, f"target_{reason}",
                                     params, target_who, None, target_key, held=True))
             continue

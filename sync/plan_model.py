@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from adapters.base import Change
@@ -19,7 +18,7 @@ from adapters.records import Enrollment, Person, Record, Score
 from .matching import Matching, ReviewCase
 
 __all__ = ["BUCKETS", "KINDS", "REASONS", "TOTAL_ITEM", "Plan", "PlanOptions", "PlannedOp", "bucket", "histogram",
-           "operation_key", "same_score", "satisfied"]
+           "kept_courses", "map_course", "newly_kept", "operation_key", "same_score", "satisfied"]
 
 KINDS = {"roster": "enrollments", "grades": "scores"}
 """Sync kinds and the stream each one writes."""
@@ -201,6 +200,7 @@ class Plan:
     unchanged: int = 0
     outside: int = 0
     unmapped: int = 0  # source records left out: their course has no --course-map entry, or maps elsewhere
+    read_in_full_for: list[str] = field(default_factory=list)  # newly mapped courses a delta run read in full
     source_bookmark: str | None = None  # where the source's next delta read starts (ISO 8601), if it keeps one
     source_records: int = 0
     target_records: int = 0
@@ -230,6 +230,8 @@ class Plan:
         outside = {"outside_target": self.outside} if self.outside else {}
         if self.unmapped:
             outside["unmapped_course"] = self.unmapped
+        if self.read_in_full_for:
+            outside["newly_mapped_read_in_full"] = len(self.read_in_full_for)
         return {"source_records": self.source_records, "target_records": self.target_records,
                 "people": len(self.matching.people) if self.matching else 0,
                 "matched": len(self.matching.matched) if self.matching else 0,
@@ -253,17 +255,49 @@ def satisfied(change: Change, current: Record | None) -> bool:
     return current == record
 
 
+def map_course(course_id: str | None, course_map: Mapping[str, str],
+               target_course: str | None) -> tuple[str | None, bool]:
+    """Where a source course goes: ``(target course, kept)``. The one course-mapping rule of the runner, the
+    planner and the item map.
+
+    A course map is the whole list of where each course goes, never a hint: with one, a course it does not
+    name, or maps to another course than the one the target names, is left out (``kept`` False; the runner
+    drops it before planning). Without a map every course is kept, and so is a record without a course. The
+    target course is the one the target names (``target_course``), else the map's entry, else the course itself.
+    """
+    if course_id is None:
+        return target_course, True
+    if not course_map:
+        return target_course or course_id, True
+    mapped = course_map.get(course_id)
+    kept = mapped is not None and target_course in (None, mapped)
+    return target_course or mapped or course_id, kept
+
+
+def kept_courses(course_map: Mapping[str, str], target_course: str | None,
+                 source_course: str | None = None) -> frozenset[str] | None:
+    """The source courses whose records a run keeps (:func:`map_course`; ``source_course`` scopes the read),
+    or ``None`` for every course. What a delta bookmark covers: a course kept now but not by the run that set
+    the bookmark was never read since, so the runner reads the source in full once (docs/decisions/0016)."""
+    kept = None
+    if course_map:
+        kept = frozenset(c for c in course_map if map_course(c, course_map, target_course)[1])
+    if source_course:
+        kept = frozenset({source_course}) if kept is None else kept & {source_course}
+    return kept
+
+
+def newly_kept(now: frozenset[str] | None, before: frozenset[str] | None) -> bool:
+    """Whether a run keeping the courses ``now`` keeps any that the run keeping ``before`` left out."""
+    if before is None:
+        return False
+    return now is None or bool(now - before)
+
+
 def operation_key(target_key: str, stream: str, who: str, course: str | None, item: str | None, desired: str) -> str:
     """The idempotency key: the same change to the same target always has the same key (40 hex digits)."""
     material = "\x1f".join((target_key, stream, who, course or "", item or "", desired))
     return hashlib.blake2b(material.encode(), digest_size=20).hexdigest()
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """``moment`` with UTC assumed when it is naive."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _show(score: Score | None) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from adapters.records import Person, Record
 
 from .matching import Matching, ReviewCase, TargetIndex, observe
-from .plan_model import KINDS, TOTAL_ITEM, Plan, PlannedOp, PlanOptions, equal_payload
+from .plan_model import KINDS, TOTAL_ITEM, Plan, PlannedOp, PlanOptions, equal_payload, map_course
 
 __all__ = ["Planner", "observe_all"]
 
@@ -40,10 +40,8 @@ class Planner:
         self.merged, self.seq = {}, -1
 
     def course(self, course_id: str | None) -> str | None:
-        """The target course of a source course."""
-        if self.options.target_course:
-            return self.options.target_course
-        return self.options.course_map.get(course_id, course_id) if course_id else course_id
+        """The target course of a source course (:func:`sync.plan_model.map_course`)."""
+        return map_course(course_id, self.options.course_map, self.options.target_course)[0]
 
     def item(self, item_id: str | None) -> str | None:
         """The target line item of a source line item (``None``: the course-level score, mapped by ``total``)."""

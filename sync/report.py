@@ -51,10 +51,13 @@ COUNT_LABELS = {
     "review": N_("held for review"), "planned": N_("changes planned"), "held": N_("held back by a policy"),
     "unchanged": N_("already up to date"), "kept": N_("kept (not unenrolled)"),
     "outside_target": N_("left out: the target holds course grades only"),
-    "unmapped_course": N_("left out: the course map sends their course nowhere or to another course"),
+    "unmapped_course": N_("left out: the course map sends their course nowhere or to another course (map the "
+                          "course and the next run reads it in full, --delta or not)"),
+    "newly_mapped_read_in_full": N_("courses newly in the course map: the source was read in full for them, not "
+                                    "only since the last run"),
 }
 
-_OPTIONAL_COUNTS = frozenset({"outside_target", "unmapped_course"})
+_OPTIONAL_COUNTS = frozenset({"outside_target", "unmapped_course", "newly_mapped_read_in_full"})
 """Counts shown only when the plan has them."""
 
 STATE_LABELS = {"planned": N_("planned"), "started": N_("started"), "done": N_("done"), "failed": N_("failed"),
@@ -104,7 +107,7 @@ def plan_part(plan: Plan) -> dict[str, Any]:
     return {"counts": plan.counts(),
             "unmatched": [p.model_dump(mode="json", exclude_none=True) for p in plan.unmatched],
             "review": [case.to_dict() for case in plan.review], "kept": kept,
-            "histogram": plan.histogram}
+            "histogram": plan.histogram, "read_in_full_for": plan.read_in_full_for}
 
 
 def _entry_from_op(op: PlannedOp) -> dict[str, Any]:
@@ -151,7 +154,7 @@ def _finish(run: SyncRun, part: dict[str, Any], entries: list[dict[str, Any]], p
                 "options": run.options, "draft": _draft(run)},
         "counts": {**(part.get("counts") or {}), "states": states},
         "unmatched": part.get("unmatched", []), "review": review, "kept": part.get("kept", []),
-        "changes": entries,
+        "read_in_full_for": part.get("read_in_full_for", []), "changes": entries,
         "distribution": {"buckets": list(BUCKETS), "projected": projected,
                          "items": {item: {"before": histogram[item], "after": after[item]} for item in sorted(after)}},
     }

@@ -25,6 +25,7 @@ from . import journal, report
 from .item_map import resolve_item_map
 from .models import Operation, SyncRun
 from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied, target_traits
+from .plan_model import kept_courses, map_course
 
 __all__ = ["Progress", "SyncOptions", "SyncRefused", "Work", "apply_work", "make_plan", "open_work", "resume",
            "run_sync", "stream_of", "target_key"]
@@ -100,11 +101,10 @@ def _mapped(records: list[Record], options: SyncOptions) -> tuple[list[Record], 
     """With a course map, only the records of mapped courses (and, when the target names a course, of courses
     mapped to it): a map is the whole list of where each course goes, never a hint. Returns the records kept
     and how many were left out."""
-    course_map = options.course_map
+    course_map, target = options.course_map, options.target_course
     if not course_map:
         return records, 0
-    kept = [r for r in records if r.course_id is None or (
-        r.course_id in course_map and options.target_course in (None, course_map[r.course_id]))]
+    kept = [r for r in records if map_course(r.course_id, course_map, target)[1]]
     return kept, len(records) - len(kept)
 
 
@@ -124,10 +124,14 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     traits = target_traits(target)
     detail = {"detail": "course"} if traits["course_grades_only"] else {}
     key = target_key(options, target.name)
-    since = journal.last_source_bookmark(kind, options.source_spec or source.name, key) if options.delta else None
+    kept_now = kept_courses(options.course_map, options.target_course, options.source_course)
+    since, before = journal.delta_start(kind, options.source_spec or source.name, key, kept_now) \
+        if options.delta else (None, None)
     scope = ReadScope(course_id=options.source_course, since=since, options=detail)
     records, unmapped = _mapped(_read(source, stream, scope, progress, counted), options)
     source_complete = since is None or bool(getattr(source, "last_read_full", False))
+    widened = sorted({r.course_id for r in records if r.course_id and r.course_id not in before}) \
+        if before is not None else []
     source_courses = sorted({r.course_id for r in records if r.course_id}, key=str)
     if options.target_course and len(source_courses) > 1 and not options.course_map:
         raise SyncRefused(_("The source has {count} courses ({courses}) but the target names one course; "
@@ -136,7 +140,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     if options.target_course:
         courses = [options.target_course]
     else:
-        courses = sorted({options.course_map.get(c, c) for c in source_courses})
+        courses = sorted({map_course(c, options.course_map, None)[0] for c in source_courses}, key=str)
     current: list[Record] = []
     people: list[Person] = []
     for course in courses:
@@ -160,7 +164,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
                                item_map=item_map, source_complete=source_complete, **traits)
     progress("plan", 0, len(records))
     plan = build_plan(kind, records, current, plan_options, people)
-    plan.unmapped = unmapped
+    plan.unmapped, plan.read_in_full_for = unmapped, widened
     bookmark = getattr(source, "bookmark", None)
     plan.source_bookmark = bookmark.isoformat() if hasattr(bookmark, "isoformat") else None
     progress("plan", len(records), len(records))

@@ -13,7 +13,8 @@ scoreStatus ↔ Score.status: fully graded ↔ graded; submitted / partially gra
 submitted); exempt ↔ exempt; not submitted ↔ absent. Our own status and the source grade's exact timestamp
 travel in the result's ``metadata`` (``mooc-bridge.status``, ``mooc-bridge.timestamp``) so a round trip
 keeps them; ``scoreDate`` (a date, per the specification) is the source grade's date. A source grade without
-a timestamp is taken as current: its time is the time of the change (:func:`stamp_of`).
+a timestamp is taken as current: its time is the time of the change (:func:`stamp_of`). A result without our
+metadata was set by a person or another system: it reads as ``overridden`` (a manual grade, :func:`written_by_us`).
 """
 
 from __future__ import annotations
@@ -26,19 +27,20 @@ from typing import Any
 
 from adapters.errors import DataError
 from adapters.i18n import Translator
-from adapters.records import Course, Enrollment, LineItem, Person, Score
+from adapters.records import Course, Enrollment, LineItem, Person, Score, as_utc
 
 from .models import OrClass, OrEnrollment, OrLineItem, OrResult, OrUser
 
 __all__ = ["ENROLLMENT_ROLE", "META_STATUS", "META_TIMESTAMP", "RESULT_NAMESPACE", "Identity", "course_record",
            "enrollment_record", "line_item_record", "newer_than", "person_record", "result_id",
-           "result_stamp", "score_record", "score_status_for", "status_from"]
+           "result_stamp", "score_record", "score_status_for", "status_from", "written_by_us"]
 
 _ = Translator.for_package("adapters").gettext
 
 SYSTEM = "oneroster"
-META_STATUS = "mooc-bridge.status"
-META_TIMESTAMP = "mooc-bridge.timestamp"
+META_PREFIX = "mooc-bridge."
+META_STATUS = META_PREFIX + "status"
+META_TIMESTAMP = META_PREFIX + "timestamp"
 RESULT_NAMESPACE = uuid.UUID("4c6f9a36-0b7e-5d1a-9a55-6f6e65726f73")
 """uuid5 namespace of the result sourcedIds we create: uuid5(ns, "<lineItem>/<student>")."""
 
@@ -154,7 +156,7 @@ def score_record(result: OrResult, person: Person, course_id: str | None, max_sc
     scale = "points" if max_score else "percent"
     return Score(source=SYSTEM, person=person, course_id=course_id, line_item_id=result.lineItem.sourcedId,
                  value=result.score, text=result.textScore, max_score=max_score, scale=scale, status=status,
-                 timestamp=stamp, comment=result.comment)
+                 timestamp=stamp, comment=result.comment, overridden=not written_by_us(result))
 
 
 def score_status_for(score: Score) -> str:
@@ -184,18 +186,25 @@ def result_id(line_item: str, student: str) -> str:
 def stamp_of(score: Score, now: datetime | None = None) -> datetime:
     """The source grade's timestamp (UTC). A score without one (spreadsheets, Open edX) is taken as current
     (docs/decisions/0012): ``now``, the time of the change (default: the clock)."""
-    stamp = score.timestamp or now or datetime.now(UTC)
-    return stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return as_utc(score.timestamp or now or datetime.now(UTC))
 
 
 def result_stamp(result: OrResult) -> datetime | None:
-    """When a result's grade was given: our exact timestamp in ``metadata``, else ``scoreDate`` (a date, taken
-    at 00:00 UTC), else ``dateLastModified``; ``None`` when it says none of these."""
-    meta = result.metadata or {}
-    stamp = _parse_stamp(meta.get(META_TIMESTAMP)) or _parse_date(result.scoreDate) or result.dateLastModified
-    if stamp is not None and stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp
+    """When a result's grade was given: our exact timestamp in ``metadata`` (a result we wrote), else the later
+    of ``scoreDate`` (a date, taken at 00:00 UTC) and ``dateLastModified`` — a result re-graded at 15:00 must
+    not look older than a source grade of 10:00 that day; ``None`` when it says none of these."""
+    ours = _parse_stamp((result.metadata or {}).get(META_TIMESTAMP))
+    if ours is not None:
+        return ours
+    stamps = [s for s in (_parse_date(result.scoreDate), as_utc(result.dateLastModified)) if s is not None]
+    return max(stamps, default=None)
+
+
+def written_by_us(result: OrResult) -> bool:
+    """Whether mooc-bridge wrote ``result``: it carries our ``mooc-bridge.*`` metadata. Any other result was
+    set by a person or another system and counts as a manual grade, never overwritten without force (a
+    provider that drops ``metadata`` makes every result look manual: safe, and the report says so)."""
+    return any(str(key).startswith(META_PREFIX) for key in (result.metadata or {}))
 
 
 def newer_than(stored: datetime | None, source: datetime | None) -> bool:
@@ -203,8 +212,7 @@ def newer_than(stored: datetime | None, source: datetime | None) -> bool:
     ``target_newer`` rule, :mod:`sync.plan_grades`), so a timestamp-less source grade is an update."""
     if stored is None or source is None:
         return False
-    as_utc = [t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC) for t in (stored, source)]
-    return as_utc[0] > as_utc[1]
+    return as_utc(stored) > as_utc(source)
 
 
 def _parse_stamp(value: Any) -> datetime | None:
@@ -214,14 +222,14 @@ def _parse_stamp(value: Any) -> datetime | None:
         stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return as_utc(stamp)
 
 
 def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value[:10]).replace(tzinfo=UTC)
+        return as_utc(datetime.fromisoformat(value[:10]))
     except ValueError:
         return None
 

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from adapters.base import Adapter, Change, ChangeResult, ReadScope
 from adapters.errors import AdapterError, DataError, FatalError
 from adapters.i18n import Translator
-from adapters.records import Course, Enrollment, LineItem, Person, Record, Score
+from adapters.records import Course, Enrollment, LineItem, Person, Record, Score, as_utc
 
 from .convert import (
     META_STATUS,
@@ -141,7 +141,7 @@ class OneRosterCsvAdapter(Adapter):
             yield from getattr(self, "_read_" + stream)(bundle, scope)
 
     def _rows(self, bundle: BundleReader, name: str, model: type, scope: ReadScope) -> Iterator[Any]:
-        since = scope.since.replace(tzinfo=scope.since.tzinfo or UTC) if scope.since else None
+        since = as_utc(scope.since)
         for line, row in bundle.rows(name):
             data = self._json(name, row, bundle.version)
             try:

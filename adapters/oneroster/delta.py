@@ -27,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from adapters.records import as_utc
+
 from .filters import Clause, format_datetime
 
 __all__ = ["DeltaWindow"]
@@ -45,8 +47,7 @@ class DeltaWindow:
     def for_scope(cls, since: datetime | None, options: dict[str, Any], full: bool, margin: float) -> DeltaWindow:
         """The window of a read with ``ReadScope`` values ``since`` and ``options``."""
         full = bool(full or str(options.get("full", "")).lower() in ("1", "true", "yes"))
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        since = as_utc(since)
         return cls(since=None if full else since, full=full or since is None, margin=margin)
 
     def clause(self) -> Clause | None:
@@ -66,7 +67,7 @@ class DeltaWindow:
                 when = parsedate_to_datetime(value)
             except (TypeError, ValueError, IndexError):
                 when = None
-        self.started = when.astimezone(UTC) if when is not None else datetime.now(UTC)
+        self.started = as_utc(when) if when is not None else datetime.now(UTC)
 
     def start_locally(self) -> None:
         """Note the start time by our clock (for reads that never reached the provider)."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from adapters.errors import DataError
 from adapters.i18n import Translator
+from adapters.records import as_utc
 
 __all__ = ["OPERATORS", "Clause", "build_filter", "format_datetime", "query_string"]
 
@@ -62,9 +63,7 @@ def build_filter(first: Clause | None, logic: str = "AND", second: Clause | None
 
 def format_datetime(value: datetime) -> str:
     """A ``dateLastModified`` value as the specification writes it: UTC, ``Z``, milliseconds."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
+    value = as_utc(value)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 

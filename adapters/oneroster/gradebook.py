@@ -3,12 +3,14 @@
 - Line items: ``PUT /lineItems/{sourcedId}`` with ``{"lineItem": {...}}`` (1.1 and 1.2). Unchanged items
   (same title, class and maximum) are not sent again.
 - Results: per (class, line item) the current results are listed once
-  (``GET /classes/{c}/lineItems/{li}/results``). A result equal to ours is ``unchanged``; one newer than ours
-  by real timestamps on both sides is ``skipped`` as stale unless the change is forced (a retry or an
-  out-of-order delivery never overwrites a newer grade) — the planner's rule (:func:`.convert.newer_than`),
-  so a dry run and a real run agree; a source grade without a timestamp is current. An existing one is
-  updated with ``PUT /results/{its sourcedId}``. New ones get a deterministic sourcedId (uuid5 of line item and
-  student), so a retry can never create a second result: 1.2 creates them with one
+  (``GET /classes/{c}/lineItems/{li}/results``). A result equal to ours is ``unchanged``. Unless the change is
+  forced, a result mooc-bridge did not write (no ``mooc-bridge.*`` metadata: a teacher's or another system's
+  grade) is ``skipped`` as manual, and one of ours newer than the source grade by real timestamps on both
+  sides is ``skipped`` as stale (a retry or an out-of-order delivery never overwrites a newer grade) — the
+  planner's rules (``target_overridden``, ``target_newer``; :func:`.convert.written_by_us`,
+  :func:`.convert.newer_than`), so a dry run and a real run agree; a source grade without a timestamp is current.
+  An existing one is updated with ``PUT /results/{its sourcedId}``. New ones get a deterministic sourcedId
+  (uuid5 of line item and student), so a retry can never create a second result: 1.2 creates them with one
   ``POST /lineItems/{li}/results`` (``{"results": [...]}`` → ``sourcedIdPairs``), 1.1 (or ``bulk=false``)
   with ``PUT /results/{id}``.
 - ``dateLastModified`` is the time of the write (UTC, milliseconds, ``Z``), so readers that pull changes by
@@ -41,6 +43,7 @@ from .convert import (
     score_record,
     score_status_for,
     stamp_of,
+    written_by_us,
 )
 from .filters import Clause, build_filter, format_datetime
 from .models import OrClass, OrLineItem, OrResult
@@ -226,9 +229,9 @@ class GradebookWriter:
                 if _same(current, body):
                     outcome[n] = ChangeResult(key=change.key, status="unchanged")
                     continue
-                if newer_than(result_stamp(current), score.timestamp) and not change.force:
-                    outcome[n] = ChangeResult(key=change.key, status="skipped", message=_(
-                        "The gradebook holds a newer result for this student; not overwritten."))
+                held = None if change.force else _held(current, score)
+                if held is not None:
+                    outcome[n] = ChangeResult(key=change.key, status="skipped", message=held)
                     continue
             if current is None and self.version == "1.2" and self.client.settings.bulk:
                 creates.append((n, change, body))
@@ -278,6 +281,18 @@ class GradebookWriter:
         if item is None or item.deleted:
             return None
         return line_item_record(item, record.course_id).model_copy(update={"updated_at": None})
+
+
+def _held(current: OrResult, score: Score) -> str | None:
+    """Why ``current`` must not be overwritten without force (the planner's ``target_overridden`` and
+    ``target_newer``), or ``None``."""
+    if not written_by_us(current):
+        return _("The gradebook's result for this student was set by a person or another system (it has no "
+                 "mooc-bridge metadata); not overwritten. Give --force to overwrite it.")
+    if newer_than(result_stamp(current), score.timestamp):
+        return _("The gradebook holds a newer result for this student; not overwritten. Give --force to "
+                 "overwrite it.")
+    return None
 
 
 def _same(current: OrResult, body: dict) -> bool:

@@ -7,8 +7,9 @@ OneRoster defines.
   the token is cached and renewed before it expires, and once more on a 401.
 - Paging: ``limit``/``offset``. :class:`OneRosterPaginator` follows ``Link: <…>; rel="next"`` when the
   provider sends Link headers, and otherwise advances ``offset`` itself; a listing ends only on proof (the
-  ``X-Total-Count`` reached, an empty page, or a short page from a provider that has served our full
-  ``limit``), never on a page that is merely shorter than asked: providers cap ``limit`` silently. One
+  ``X-Total-Count`` reached, an empty page, a page shorter than the declared ``max_page``, or a short page from
+  a provider that has served our full ``limit``), never on a page that is merely shorter than asked: providers
+  cap ``limit`` silently. One
   that ends before its ``X-Total-Count`` raises ``pagination_incomplete``, one that cannot be proved
   complete ``pagination_ambiguous`` (a provider that drops a page must not look like one that deleted
   people).
@@ -61,15 +62,19 @@ class OneRosterPaginator(LinkHeaderPaginator):
     providers cap ``limit`` silently: the Ed-Fi Alliance's OneRoster API clamps it to ``MAX_PAGE_SIZE``
     (``OneRosterQueryService.validatePaginationParams``) and answers ``{"users": [...]}`` with neither header
     (``oneRosterController.doOneRosterEndpointMany``). So the end is proved only by ``X-Total-Count`` reached,
-    or by an empty page, or by a short page once the provider has served a full page of ``limit`` in this
-    listing (it honours our limit). Otherwise the next offset is asked for (a *probe*). A listing that cannot
-    be proved complete raises ``pagination_ambiguous``: a page that repeats an earlier page (the provider
-    ignores ``offset``), or a probe the provider refuses; see :meth:`OneRosterClient.pages`.
+    by an empty page, by a page shorter than the provider's declared largest page (``max_page``, the operator's
+    statement of the provider's cap: we then ask for at most that many), or by a short page once the provider
+    has served a full page of ``limit`` in this listing (it honours our limit). Otherwise the next offset is
+    asked for (a *probe*). A listing that cannot be proved complete raises ``pagination_ambiguous``: a page that
+    repeats an earlier page (the provider ignores ``offset``), or a probe the provider refuses; see
+    :meth:`OneRosterClient.pages`.
     """
 
-    def __init__(self, limit: int, **kwargs):
+    def __init__(self, limit: int, max_page: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.limit = limit
+        self.limit = min(limit, max_page) if max_page else limit
+        self.max_page = max_page
+        self.last_count = 0
         self.offset = 0
         self.links_seen = False
         self.total: int | None = None
@@ -94,6 +99,7 @@ class OneRosterPaginator(LinkHeaderPaginator):
             self._firsts.add(first)
         self.seen += count
         self.offset += count
+        self.last_count = count
         self.full_page_seen = self.full_page_seen or count >= self.limit
         self.total = _int(response.headers.get(self.total_header))
         links = response.links
@@ -113,6 +119,8 @@ class OneRosterPaginator(LinkHeaderPaginator):
             self.has_next_page = False  # an empty page: the end, proved
         elif next_url:
             self._set_next(next_url)
+        elif count < self.limit and self.max_page:
+            self.has_next_page = False  # shorter than the provider's declared largest page: the end
         elif count < self.limit and self.full_page_seen and not self.links_seen:
             self.has_next_page = False  # short after full pages of our limit: the provider honours it
         else:
@@ -190,7 +198,7 @@ class OneRosterClient:
         """Yield every page of the collection ``path`` (its list under ``key``), in the order served."""
         query = {"filter": filter, "sort": sort, "orderBy": order_by if sort else None, "fields": fields}
         request = PageRequest(self.url(service, path, query))
-        paginator = OneRosterPaginator(self.settings.page_size)
+        paginator = OneRosterPaginator(self.settings.page_size, self.settings.max_page)
         what = path if not filter else f"{path} ({filter})"
         try:
             yield from paginate(self.http, request, paginator, items=key)
@@ -202,18 +210,28 @@ class OneRosterClient:
     def _ambiguous(self, what: str, paginator: OneRosterPaginator, exc: AdapterError) -> DataError:
         """The error of a listing that cannot be proved complete (see :class:`OneRosterPaginator`)."""
         values = {"server": self.settings.server, "endpoint": what, "seen": paginator.seen,
-                  "limit": paginator.limit, "offset": paginator.offset, "status": exc.status or "?"}
+                  "last": paginator.last_count, "limit": paginator.limit, "offset": paginator.offset,
+                  "status": exc.status or "?"}
         if exc.code == "pagination_ambiguous":
             text = _("The OneRoster provider {server} sent the same records again when asked for {endpoint} at "
                      "offset {offset}, after {seen} records: it seems to ignore offset, so the read may be "
                      "incomplete and nothing was planned. The provider must page by limit and offset (OneRoster "
                      "REST binding, pagination), or send every record in one page.")
+        elif paginator.last_count < paginator.limit:
+            text = _("The OneRoster provider {server} sent {seen} records of {endpoint}, the last page {last} of "
+                     "the {limit} asked for, without X-Total-Count, and refused the request for the records after "
+                     "them (offset {offset}, HTTP {status}). A page shorter than asked ends a listing only when the "
+                     "provider's largest page is known (providers cap pages without saying so), so the read may be "
+                     "incomplete and nothing was planned. Declare the provider's largest page with max_page in the "
+                     "SPEC (e.g. max_page=100; ask the provider what its maximum page size is), or ask the provider "
+                     "to send X-Total-Count.")
         else:
-            text = _("The OneRoster provider {server} sent {seen} records of {endpoint} in pages shorter than the "
-                     "{limit} asked for, without X-Total-Count, and refused the request for the records after them "
-                     "(offset {offset}, HTTP {status}): the read may be incomplete, so nothing was planned. Set "
-                     "page_size in the SPEC to the provider's largest page (e.g. page_size=100), or ask the "
-                     "provider to send X-Total-Count.")
+            text = _("The OneRoster provider {server} sent {seen} records of {endpoint}, the last page full ({last} "
+                     "of the {limit} asked for), without X-Total-Count, and refused the request for the records "
+                     "after them (offset {offset}, HTTP {status}): the listing may go on, so the read may be "
+                     "incomplete and nothing was planned. Ask the provider to send X-Total-Count or to answer an "
+                     "empty page past the end; if it serves pages larger than {limit}, a larger page_size (with "
+                     "max_page set to its largest page) lets a listing that fits in one page end there.")
         where = {"server": self.settings.server, "endpoint": what, "seen": paginator.seen,
                  "limit": paginator.limit, "offset": paginator.offset}
         return DataError(text.format(**values), code="pagination_ambiguous", status=exc.status, where=where)

@@ -121,7 +121,7 @@ class RosterReader:
             return found
         if self._limit is None:
             total = self.client.count("rostering", "users", "users")
-            pages = -(-total // self.client.settings.page_size) if total is not None else LOOKUP_LIMIT
+            pages = -(-total // self.client.settings.page_limit) if total is not None else LOOKUP_LIMIT
             self._limit = min(LOOKUP_LIMIT, pages)
         if self.lookups + len(missing) > self._limit:
             self.fill_index(index, window, None)

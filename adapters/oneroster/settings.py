@@ -9,10 +9,12 @@ The location is the provider's server URL, optionally with a service root (``/im
 
 Options: ``version``, ``token_url`` (default ``<server>/oauth/token``), ``scopes`` (short names or URIs,
 space- or comma-separated; default: what reading and writing need), ``basic_auth`` (send the client
-credentials as HTTP Basic, default true), ``page_size`` (``limit``, default 500), ``rate`` (requests/s, 0 =
-unlimited), ``timeout``, ``student_number`` (identifier | username | userid:<type> | none), ``full`` (always
-pull everything: for providers that hard-delete), ``delta_margin`` (seconds taken off the new bookmark,
-default 300), ``bulk`` (1.2: create results with one POST per line item, default true), ``category`` and
+credentials as HTTP Basic, default true), ``page_size`` (``limit``, default 500), ``max_page`` (the provider's
+largest page, e.g. Ed-Fi's ``MAX_PAGE_SIZE``: a shorter page then ends a listing without asking past it; never
+set it above the real cap, or a capped page looks like the end), ``rate`` (requests/s, 0 = unlimited),
+``timeout``, ``student_number`` (identifier | username | userid:<type> | none), ``full`` (always pull
+everything: for providers that hard-delete), ``delta_margin`` (seconds taken off the new bookmark, default
+300), ``bulk`` (1.2: create results with one POST per line item, default true), ``category`` and
 ``school`` (sourcedIds used when we create line items), ``verify`` (TLS).
 """
 
@@ -54,6 +56,8 @@ class OneRosterSettings(BaseModel):
     scopes: tuple[str, ...] = ()
     basic_auth: bool = True
     page_size: int = Field(default=500, ge=1, le=10_000)
+    max_page: int | None = Field(default=None, ge=1, le=10_000, description="the provider's largest page, as it "
+                                 "documents it (Ed-Fi: MAX_PAGE_SIZE); a shorter page then ends a listing")
     rate: float = Field(default=0.0, ge=0)
     timeout: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=20)
@@ -89,6 +93,11 @@ class OneRosterSettings(BaseModel):
     def base(self, service: str) -> str:
         """The URL of ``service`` (``rostering`` or ``gradebook``) for this version."""
         return self.server + BASE_PATHS[self.version][service]
+
+    @property
+    def page_limit(self) -> int:
+        """The ``limit`` asked for: ``page_size``, but never more than the declared ``max_page``."""
+        return min(self.page_size, self.max_page or self.page_size)
 
     @property
     def token_endpoint(self) -> str:

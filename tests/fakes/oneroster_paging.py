@@ -10,11 +10,15 @@ Each behaviour names its source:
   binding recommends them (section "Pagination"); on by default. ``total_header = False`` and
   ``link_headers = False`` leave them out.
 - ``max_page_size``: ``limit`` is clamped to it without a word, as the Ed-Fi Alliance's OneRoster API does
-  (``src/services/database/OneRosterQueryService.js``, ``validatePaginationParams``: "Requests above
-  MAX_PAGE_SIZE are clamped rather than rejected"); that API answers ``{"users": [...]}`` with neither header
+  (``src/services/database/OneRosterQueryService.js``, ``validatePaginationParams``: "Requests above MAX_PAGE_SIZE
+  are clamped rather than rejected"); that API answers ``{"users": [...]}`` with neither header
   (``src/controllers/unified/oneRosterController.js``, ``doOneRosterEndpointMany``), which
-  :meth:`~tests.fakes.oneroster_server.FakeOneRoster.like_edfi` sets up. Ed-Fi answers an offset past the end
-  with an empty list.
+  :meth:`~tests.fakes.oneroster_server.FakeOneRoster.like_edfi` sets up. An offset at or past the end gets an
+  empty list (``200 {"users": []}``), as from Ed-Fi: ``OneRosterQueryService.queryMany`` checks ``offset`` only as
+  a non-negative integer (``parsePaginationValue``), with no bound from the data, and applies
+  ``query.limit(limit).offset(offset)`` to the SQL query as it is, and ``doOneRosterEndpointMany`` answers
+  whatever list comes back (Ed-Fi-Alliance-OSS/edfi-oneroster at e05ab3b). Its ``MAX_PAGE_SIZE`` is 500 when
+  unset (``src/utils/paginationLimits.js``).
 - ``offset_past_end``: an HTTP status for a non-empty listing asked at an offset at or past its end, as APIs
   do that refuse such offsets (IBM TS7700 REST API, "RESTful API Pagination": "If offset is specified more
   than the actual resources, HTTP RC=400 (bad request) is returned").

@@ -89,6 +89,44 @@ def test_an_unfinished_run_does_not_move_the_bookmark():
     assert len(active(target)) == 6
 
 
+def two_classes(changed_at):
+    """001-003 in class c1, 004-006 in c2."""
+    return [enrol(Person(student_number=p.student_number), course="c1" if n < 3 else "c2", updated_at=changed_at)
+            for n, p in enumerate(PEOPLE)]
+
+
+def courses_of(target):
+    return {course: sorted(who for (who, c, _i), r in target.state.items() if c == course and r.status == "active")
+            for course in sorted({key[1] for key in target.state})}
+
+
+def test_a_course_newly_in_the_course_map_is_read_in_full_once_then_by_delta_again():
+    """A delta bookmark moves past records of courses the map leaves out; mapping such a course later must still
+    bring its people in, as a registrar expects, so that run reads in full (and says why); the next is a delta."""
+    target = MemoryTarget(people=PEOPLE)
+    first = run_sync("roster", DeltaSource(two_classes(T0), now=T0 + timedelta(hours=1)), target,
+                     options(course_map={"c1": "X"}))
+    assert first.report_data["counts"]["unmapped_course"] == 3
+    assert courses_of(target) == {"X": ["u0", "u1", "u2"]}
+
+    source = DeltaSource(two_classes(T0), now=T0 + timedelta(hours=2))  # nothing changed since the bookmark
+    widened = run_sync("roster", source, target, options(course_map={"c1": "X", "c2": "Y"}))
+    assert source.asked == [None], "the newly mapped course was never read since the bookmark: read in full"
+    assert courses_of(target) == {"X": ["u0", "u1", "u2"], "Y": ["u3", "u4", "u5"]}
+    assert widened.report_data["counts"]["newly_mapped_read_in_full"] == 1
+    assert widened.report_data["read_in_full_for"] == ["c2"]
+
+    again = DeltaSource(two_classes(T0), now=T0 + timedelta(hours=3))
+    run_sync("roster", again, target, options(course_map={"c1": "X", "c2": "Y"}))
+    assert again.asked == [T0 + timedelta(hours=2)], "the same map again: a delta from the new bookmark"
+    narrower = DeltaSource(two_classes(T0), now=T0 + timedelta(hours=4))
+    run_sync("roster", narrower, target, options(course_map={"c1": "X"}))
+    assert narrower.asked == [T0 + timedelta(hours=3)], "a map that leaves a course out needs no full read"
+    back = DeltaSource(two_classes(T0), now=T0 + timedelta(hours=5))
+    run_sync("roster", back, target, options(course_map={"c1": "X", "c2": "Y"}))
+    assert back.asked == [None], "c2 was left out by the bookmark's run: read in full again"
+
+
 def test_oneroster_specs_open_their_adapters(tmp_path):
     from adapters.oneroster import OneRosterAdapter, OneRosterCsvAdapter
     from sync.specs import open_spec

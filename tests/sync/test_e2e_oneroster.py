@@ -21,9 +21,13 @@ COURSE = "course-v1:PKU+Py101+2025_T1"
 STUDENTS = {"u1": "0250001", "u2": "0250002", "u3": "0250003", "u4": "0250004"}
 
 
-@pytest.fixture
-def sis():
+@pytest.fixture(params=["kind", "edfi"])
+def sis(request):
+    """A 1.2 provider sending both paging headers, or paging as the Ed-Fi Alliance's OneRoster API does (neither
+    header, ``limit`` capped without a word: here at 1, below the SPEC's page_size of 2)."""
     with FakeOneRoster("1.2") as fake:
+        if request.param == "edfi":
+            fake.like_edfi(max_page_size=1)
         fake.add_class("c1", "Python 程序设计")
         for sid, number in STUDENTS.items():
             fake.add_user(sid, identifier=number, given="同学", family=sid, email=f"{number}@stu.pku.edu.cn")

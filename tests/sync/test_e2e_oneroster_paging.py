@@ -43,13 +43,13 @@ def lms():
     assert server.errors == []
 
 
-def sync(sis: FakeOneRoster, lms: FakeOpenEdx, home: Path, *args: str) -> subprocess.CompletedProcess:
+def sync(sis: FakeOneRoster, lms: FakeOpenEdx, home: Path, *args: str, spec: str = "") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update({"MOOC_BRIDGE_HOME": str(home), "MOOC_BRIDGE_LANGUAGE": "en",
                 "MOOC_BRIDGE_OPENEDX_CLIENT_ID": lms.client_id, "MOOC_BRIDGE_OPENEDX_CLIENT_SECRET": lms.client_secret,
                 "MOOC_BRIDGE_ONEROSTER_CLIENT_ID": sis.client_id,
                 "MOOC_BRIDGE_ONEROSTER_CLIENT_SECRET": sis.client_secret})
-    source = f"oneroster:{sis.url}?version=1.2&token_url={sis.url}/oauth/token&course=c1"
+    source = f"oneroster:{sis.url}?version=1.2&token_url={sis.url}/oauth/token&course=c1{spec}"
     target = f"openedx:{lms.url}?course={COURSE}&student_number=username&rate=0"
     return subprocess.run([sys.executable, "-m", "xblocks.cli", "sync", "roster", "--from", source, "--to", target,
                            *args, "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -71,6 +71,10 @@ def test_a_read_that_stays_ambiguous_plans_nothing_and_unenrolls_nobody(sis, lms
     result = sync(sis, lms, tmp_path, "--unenroll")
     assert result.returncode == 2, result.stdout[-3000:]
     assert sis.url in result.stderr and "classes/c1/students" in result.stderr and "605 records" in result.stderr
-    assert "page_size" in result.stderr
+    assert "max_page=" in result.stderr, "the remedy names the option"
     assert lms.state.active_usernames(COURSE) == set(NUMBERS[:-1])
     assert lms.state.enrollment(NUMBERS[-1], COURSE) is None, "nothing at all was written"
+
+    declared = sync(sis, lms, tmp_path, "--unenroll", spec="&max_page=100")  # the remedy the message names
+    assert declared.returncode == 0, declared.stderr + declared.stdout[-3000:]
+    assert lms.state.active_usernames(COURSE) == set(NUMBERS), "read in full: the newcomer in, nobody out"

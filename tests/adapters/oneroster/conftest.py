@@ -1,4 +1,9 @@
-"""Fixtures: a fake OneRoster provider on 127.0.0.1 (1.1 and 1.2) and adapters pointed at it."""
+"""Fixtures: a fake OneRoster provider on 127.0.0.1 and adapters pointed at it.
+
+The provider comes in three kinds: 1.1 and 1.2 with both paging headers (the binding recommends them), and a
+1.2 provider paging as the Ed-Fi Alliance's OneRoster API does (no ``X-Total-Count``, no ``Link``, ``limit``
+capped without a word; :meth:`~tests.fakes.oneroster_server.FakeOneRoster.like_edfi`), capped here at 2 so that
+the adapters' page size of 3 is always cut short. Ed-Fi serves 1.2 only."""
 
 from __future__ import annotations
 
@@ -27,11 +32,18 @@ def make_adapter(sis: FakeOneRoster, **options) -> OneRosterAdapter:
     return adapter
 
 
-@pytest.fixture(params=["1.1", "1.2"])
+PROVIDERS = [("1.1", "kind"), ("1.2", "kind"), ("1.2", "edfi")]
+"""(version, paging) of the fake providers every OneRoster fixture runs against."""
+
+
+@pytest.fixture(params=PROVIDERS, ids=[f"{version}-{kind}" for version, kind in PROVIDERS])
 def sis(request):
-    """A seeded fake provider of each version."""
-    with FakeOneRoster(request.param) as fake:
+    """A seeded fake provider of each kind (see the module docstring)."""
+    version, kind = request.param
+    with FakeOneRoster(version) as fake:
         seed(fake)
+        if kind == "edfi":
+            fake.like_edfi(max_page_size=2)
         yield fake
 
 
