@@ -14,6 +14,7 @@ import time
 import zipfile
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import WorkbenchServer
 
@@ -144,7 +145,10 @@ class Learner:
     def wait_for(self, predicate, timeout=15.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            value = predicate()
+            try:
+                value = predicate()
+            except (StopIteration, PlaywrightError):  # the player is reloading: no frame, or a detached one
+                value = None
             if value:
                 return value
             self.page.wait_for_timeout(200)
