@@ -17,12 +17,14 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .records import STREAMS, Record
+from .records import STREAMS, Person, Record
 
-__all__ = ["CAPABILITIES", "Adapter", "Change", "ChangeResult", "ReadScope"]
+__all__ = ["CAPABILITIES", "Adapter", "Change", "ChangeResult", "HeldBack", "ReadScope"]
 
 CAPABILITIES: dict[str, str] = {
     "resolve_line_items": "turns the names a person gives grade items (title, short id) into the target's ids",
+    "held_back": "lists the people of source rows it read but did not yield (duplicates, unreadable cells)",
+    "as_stored": "gives a record as the target would store it, so the planner compares like with like",
 }
 """The optional capabilities an adapter may declare in :attr:`Adapter.capabilities`: each is the name of the
 :class:`Adapter` method that provides it, which a declaring adapter must implement and no other may be asked."""
@@ -60,6 +62,20 @@ class ChangeResult(BaseModel):
     message: str | None = None
     error: dict[str, Any] | None = Field(default=None, description="AdapterError.to_dict() when failed")
     retriable: bool = False
+
+
+class HeldBack(BaseModel):
+    """Source rows an adapter read but did not yield as records, for a person to settle (capability
+    ``held_back``). The engine holds ``person`` for review and never unenrolls them for being absent."""
+
+    model_config = ConfigDict(frozen=True)
+    person: Person
+    code: str = Field(description="why: duplicate_student_number, bad_code, …")
+    message: str = Field(description="the adapter's explanation, for people")
+    file: str | None = None
+    rows: list[int] = Field(default_factory=list)
+    values: list[str] = Field(default_factory=list, description="what each held row said, in the order of rows")
+    course_id: str | None = None
 
 
 class Adapter(ABC):
@@ -103,6 +119,15 @@ class Adapter(ABC):
         """Capability ``resolve_line_items``: ``{name: line item id}`` for every name a person gave a grade item
         of ``course_id`` (an id names itself); ``DataError`` for a name that fits no item, or several."""
         raise NotImplementedError(f"{self.name} does not resolve line items")
+
+    def held_back(self) -> list[HeldBack]:
+        """Capability ``held_back``: the rows read so far that were not yielded, one entry per person and cause."""
+        raise NotImplementedError(f"{self.name} does not hold rows back")
+
+    def as_stored(self, record: Record) -> Record | None:
+        """Capability ``as_stored``: ``record`` as this target would hold it once written (converted, rounded), or
+        ``None`` when it would not take it; the planner compares that with the target's current record."""
+        raise NotImplementedError(f"{self.name} does not say how it stores records")
 
     def close(self) -> None:
         """Release sessions and files (nothing to release by default)."""

@@ -31,6 +31,7 @@ REVIEW_REASONS: dict[str, str] = {
     "source_duplicate": N_("the source lists {key} more than once with different details ({fields})"),
     "source_duplicate_record": N_("the source has {count} different values for {key} in {item}"),
     "same_target": N_("{count} source people match the same target user {user}"),
+    "source_rows_held": N_("rows {rows} of {file} were not used ({values}): {problem}"),
 }
 """Why a person is held for review: code → message template (translated in reports)."""
 

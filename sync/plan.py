@@ -15,6 +15,7 @@ import gc
 from collections.abc import Iterable
 from typing import Any
 
+from adapters.base import HeldBack
 from adapters.records import Enrollment, Person, Record
 
 from .matching import Matching
@@ -48,10 +49,11 @@ def target_traits(target: Any) -> dict[str, bool]:
 
 
 def build_plan(kind: str, source: Iterable[Record], target: Iterable[Record], options: PlanOptions,
-               target_people: Iterable[Person] = ()) -> Plan:
+               target_people: Iterable[Person] = (), held: Iterable[HeldBack] = ()) -> Plan:
     """Match and diff ``source`` records against the ``target``'s current ones (same stream).
 
-    ``target_people`` are users the target knows besides those in ``target`` (its user list).
+    ``target_people`` are users the target knows besides those in ``target`` (its user list); ``held`` are
+    source rows the source read but held back (their people go to review and are never unenrolled).
     Raises ``ValueError`` for an unknown ``kind``; records of the wrong type are a ``TypeError``.
     """
     if kind not in KINDS:
@@ -59,14 +61,14 @@ def build_plan(kind: str, source: Iterable[Record], target: Iterable[Record], op
     collecting = gc.isenabled()
     gc.disable()  # a plan allocates many long-lived objects: collection passes would only rescan them
     try:
-        return _build(kind, source, target, options, target_people)
+        return _build(kind, source, target, options, target_people, held)
     finally:
         if collecting:
             gc.enable()
 
 
 def _build(kind: str, source: Iterable[Record], target: Iterable[Record], options: PlanOptions,
-           target_people: Iterable[Person]) -> Plan:
+           target_people: Iterable[Person], held: Iterable[HeldBack]) -> Plan:
     planner = Planner(kind, options)
     index, plan = planner.index, planner.plan
     for person in target_people:
@@ -76,6 +78,7 @@ def _build(kind: str, source: Iterable[Record], target: Iterable[Record], option
     records = source if isinstance(source, list) else list(source)
     plan.source_records = len(records)
     plan.matching = Matching(targets=index.people)
+    planner.hold_rows(held)
     if kind == "grades":
         plan.target_scores = current_records
         current = index_grades(index, current_records)  # checks the records' type

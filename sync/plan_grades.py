@@ -74,7 +74,7 @@ def _diff(planner: Planner, records: list[Score], current: Current, *, admitting
     key_of, matched, new, review, people = (matching.key_of, matching.matched, matching.new, matching.review,
                                             matching.people)
     closed, force, mapped = options.closed_target, options.force, planner.mapped
-    computed, only_courses = options.computed_course_grade, options.course_grades_only
+    computed, only_courses, as_stored = options.computed_course_grade, options.course_grades_only, options.as_stored
     course_of, item_of, target_person = planner.course, planner.item, planner.target_person
     ops_append, held_append, stream, target_key = plan.ops.append, plan.held.append, plan.stream, plan.target_key
     op_type, seq = PlannedOp, planner.seq
@@ -135,6 +135,11 @@ def _diff(planner: Planner, records: list[Score], current: Current, *, admitting
                     unchanged += 1
                     continue
             elif same_score(before, record):
+                unchanged += 1
+                continue
+        if before is not None and as_stored is not None:  # compare as the target holds it (良好, 0 with 缺考)
+            stored = as_stored(record)
+            if stored is not None and stored.status == before.status and same_score(before, stored):
                 unchanged += 1
                 continue
         if target is None:

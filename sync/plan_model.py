@@ -7,7 +7,7 @@ planning rules, only the data a plan carries and the comparisons every rule and 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +90,9 @@ class PlanOptions:
     ``computed_course_grade`` (course-level scores are held: the target computes them) and
     ``course_grades_only`` (line-item scores are not for this target and are left out).
     ``source_complete``: the source was read in full; a delta read (only what changed since a bookmark) is
-    not, so nobody is unenrolled for being absent from it — only records the source marks inactive are."""
+    not, so nobody is unenrolled for being absent from it — only records the source marks inactive are.
+    ``as_stored``: the target's capability of that name — a source grade as the target would hold it (a 五级制
+    draft holds 良好 for 88.8), compared with the target's grade before planning a change."""
 
     target_key: str = "target"
     unenroll: bool = False
@@ -103,6 +105,7 @@ class PlanOptions:
     computed_course_grade: bool = False
     course_grades_only: bool = False
     source_complete: bool = True
+    as_stored: Callable[[Any], Any] | None = field(default=None, compare=False)
 
 
 class PlannedOp:

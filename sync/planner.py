@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from adapters.base import HeldBack
 from adapters.records import Person, Record
 
-from .matching import Matching, ReviewCase, TargetIndex, observe
+from .matching import Matching, ReviewCase, TargetIndex, observe, person_key
 from .plan_model import KINDS, TOTAL_ITEM, Plan, PlannedOp, PlanOptions, equal_payload, map_course
 
 __all__ = ["Planner", "observe_all"]
@@ -31,6 +32,7 @@ class Planner:
         self.merged: dict[int, Person] = {}
         self.seq = -1
         self.mapped = bool(options.target_course or options.course_map or options.item_map)
+        self.held_rows: list[HeldBack] = []
 
     def restart(self) -> None:
         """Forget the matching and the operations (the target side stays): plan again from the start."""
@@ -38,6 +40,23 @@ class Planner:
         plan.ops, plan.held, plan.unchanged, plan.outside = [], [], 0, 0
         plan.matching = Matching(targets=self.index.people)
         self.merged, self.seq = {}, -1
+        self.hold_rows(self.held_rows)
+
+    def hold_rows(self, held: Iterable[HeldBack]) -> None:
+        """Put the people of source rows the source held back (duplicates, unreadable rows) under review before
+        anything else is matched: nothing is written for them, and nobody they could be is unenrolled."""
+        self.held_rows = list(held)
+        matching = self.plan.matching
+        assert matching is not None
+        for entry in self.held_rows:
+            person = entry.person
+            key = person_key(person)
+            if key is None:
+                continue
+            matching.people.setdefault(key, person)
+            matching.hold(key, ReviewCase(person, "source_rows_held", {
+                "file": entry.file or "-", "rows": ", ".join(map(str, entry.rows)),
+                "values": "; ".join(entry.values)[:300], "problem": entry.message}))
 
     def course(self, course_id: str | None) -> str | None:
         """The target course of a source course (:func:`sync.plan_model.map_course`)."""

@@ -129,6 +129,8 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
         if options.delta else (None, None)
     scope = ReadScope(course_id=options.source_course, since=since, options=detail)
     records, unmapped = _mapped(_read(source, stream, scope, progress, counted), options)
+    held = [h for h in (source.held_back() if "held_back" in source.capabilities else [])
+            if map_course(h.course_id, options.course_map, options.target_course)[1]]
     source_complete = since is None or bool(getattr(source, "last_read_full", False))
     widened = sorted({r.course_id for r in records if r.course_id and r.course_id not in before}) \
         if before is not None else []
@@ -161,9 +163,10 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     plan_options = PlanOptions(target_key=key, unenroll=options.unenroll,
                                force=options.force, match=tuple(options.match), closed_target=closed,
                                target_course=options.target_course, course_map=options.course_map,
-                               item_map=item_map, source_complete=source_complete, **traits)
+                               item_map=item_map, source_complete=source_complete,
+                               as_stored=target.as_stored if "as_stored" in target.capabilities else None, **traits)
     progress("plan", 0, len(records))
-    plan = build_plan(kind, records, current, plan_options, people)
+    plan = build_plan(kind, records, current, plan_options, people, held)
     plan.unmapped, plan.read_in_full_for = unmapped, widened
     bookmark = getattr(source, "bookmark", None)
     plan.source_bookmark = bookmark.isoformat() if hasattr(bookmark, "isoformat") else None

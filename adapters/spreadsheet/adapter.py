@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..base import Adapter, Change, ChangeResult, ReadScope
-from ..errors import AdapterError, DataError, FatalError
-from ..grading import WORD_SCALES, GradeScales
+from ..base import Adapter, HeldBack, ReadScope
+from ..errors import DataError
+from ..grading import GradeScales
 from ..i18n import Translator
-from ..records import Enrollment, Person, Record, Score, normalize_code
-from .headers import Detection, Profile, detect, find_profile, load_profiles, parse_mapping
+from ..records import Enrollment, Record, normalize_code
+from .draft_target import DraftTarget
+from .headers import Detection, detect, load_profiles, parse_mapping
 from .options import OPTIONS, as_bool, as_delimiter, as_int, split_term
 from .reading import Limits, Table, open_table
 from .rows import ParsedRow, RowIssue, parse_rows
-from .writing import Draft, same_row
+from .writing import Draft
 
 __all__ = ["ADAPTERS", "CsvAdapter", "SpreadsheetAdapter", "XlsxAdapter"]
 
@@ -39,13 +39,14 @@ _KINDS = {"scores": ("grades", "import"), "persons": ("grades", "roster", "impor
           "enrollments": ("roster", "grades", "import")}
 
 
-class SpreadsheetAdapter(Adapter):
+class SpreadsheetAdapter(DraftTarget, Adapter):
     """Reads ``persons``, ``scores`` and ``enrollments`` from a sheet; writes ``scores`` to a 教务 draft."""
 
     name: ClassVar[str] = "spreadsheet"
     format: ClassVar[str] = "xlsx"
     reads = frozenset({"persons", "scores", "enrollments"})
     writes = frozenset({"scores"})
+    capabilities = frozenset({"held_back", "as_stored"})
     batch_size: ClassVar[int] = 5000  # the draft is rewritten per batch: large batches keep that cheap
     identity_closed: ClassVar[bool] = False  # a draft lists nobody in advance: every matched person may be added
     course_grades_only: ClassVar[bool] = True  # the draft holds one 成绩 per course (no line items)
@@ -78,6 +79,7 @@ class SpreadsheetAdapter(Adapter):
         self.decimals = decimals
         self.source_label = source
         self.issues_found: list[RowIssue] = []
+        self.held_rows: list[HeldBack] = []
         self.details: dict[str, Any] = {}
         self._parsed: dict[tuple, list[ParsedRow]] = {}
         self._draft: Draft | None = None
@@ -156,8 +158,13 @@ class SpreadsheetAdapter(Adapter):
             raise NotImplementedError(f"{self.name} does not read {stream}")
         if self._is_draft_target() and not self.path.exists():
             return  # a draft not written yet holds nothing
-        rows = self._rows(stream)
         wanted = normalize_code(scope.course_id) if scope and scope.course_id else None
+        if stream == "scores" and self._is_draft_target():
+            scores = self._draft_scores(wanted)
+            if scores is not None:  # our own draft: read as the writer sees it, hand edits marked
+                yield from scores
+                return
+        rows = self._rows(stream)
         seen: set[str] = set()
         for row in rows:
             if wanted and row.course_id and row.course_id != wanted:
@@ -182,11 +189,15 @@ class SpreadsheetAdapter(Adapter):
                                 code="course_required", where={"file": str(self.path)})
             issues: list[RowIssue] = []
             source = self.source_label or f"{table.format}:{detection.profile.name}"
+            held: list[HeldBack] = []
             parsed = parse_rows(table.rows(detection.sheet), detection, source=source, scales=self.scales,
-                                course_id=self.course, components=self.components, issues=issues)
+                                course_id=self.course, components=self.components, issues=issues, held=held,
+                                file=str(self.path))
             if table.truncated_columns:
                 issues.insert(0, RowIssue(detection.header_row, None, "columns_ignored", _(
                     "Columns after the first {limit} were ignored.").format(limit=self.limits.max_columns), "warning"))
+        seen = {(h.code, tuple(h.rows)) for h in self.held_rows}
+        self.held_rows.extend(h for h in held if (h.code, tuple(h.rows)) not in seen)
         known = {(i.row, i.column, i.code) for i in self.issues_found}
         self.issues_found.extend(i for i in issues if (i.row, i.column, i.code) not in known)
         self._parsed[kinds] = parsed
@@ -223,176 +234,14 @@ class SpreadsheetAdapter(Adapter):
         assert first_error is not None
         raise first_error
 
-    # writing the draft -----------------------------------------------------------------------------------
-
-    def _is_draft_target(self) -> bool:
-        if not self.profile_name:
-            return False
-        try:
-            return find_profile(self.profiles, self.profile_name).output is not None
-        except DataError:
-            return False
-
-    def _output_profile(self) -> Profile:
-        profile = find_profile(self.profiles, self.profile_name or "")
-        if profile.output is None:
-            raise FatalError(_("The profile {name} describes a file to read, not one to write.").format(
-                name=profile.name), code="profile_not_writable")
-        return profile
-
-    def _target(self) -> Draft:
-        if self._draft is None:
-            encoding = self.encoding or "utf-8-sig"
-            self._draft = Draft(self.path, self._output_profile(), fmt=self.format, encoding=encoding,
-                                overwrite=self.overwrite)
-        return self._draft
-
-    def write(self, stream: str, changes: Sequence[Change]) -> list[ChangeResult]:
-        """Upsert (or delete) scores in the draft and save it atomically; one result per change, in order.
-
-        ``pending`` and ``incomplete`` scores are skipped (a draft holds final grades only). A score with
-        no 学号, no course, or no convertible value fails. A save failure fails every change of the batch.
-        """
-        if stream not in self.writes:
-            raise FatalError(_("{scheme}:{name} is read as a source and does not write {stream}; to write the 教务 "
-                               "draft, name a draft profile (profile=zhengfang).").format(
-                scheme=self.name, name=self.path.name, stream=stream), code="not_writable")
-        if not changes:
-            return []
-        with self._lock:
-            draft = self._target()
-            draft.load()
-            self._sources.update(c.record.source for c in changes if c.record.source)
-            results: list[ChangeResult] = []
-            changed = False
-            for change in changes:
-                result, did_change = self._apply(draft, change)
-                results.append(result)
-                changed = changed or did_change
-            if changed:
-                try:
-                    draft.save(self._notes(draft))
-                except AdapterError as error:
-                    return [ChangeResult(key=r.key, status="failed", message=error.message, error=error.to_dict())
-                            if r.status == "applied" else r for r in results]
-            return results
-
-    def _apply(self, draft: Draft, change: Change) -> tuple[ChangeResult, bool]:
-        if change.stream != "scores":
-            error = DataError(_("A change for {stream} cannot be written to the scores draft.").format(
-                stream=change.stream), code="wrong_stream")
-            return ChangeResult(key=change.key, status="failed", message=error.message, error=error.to_dict()), False
-        try:
-            row = self._draft_row(change.record)
-        except _Skip as skip:
-            return ChangeResult(key=change.key, status="skipped", message=skip.message), False
-        except AdapterError as error:
-            return ChangeResult(key=change.key, status="failed", message=error.message, error=error.to_dict()), False
-        key = draft.key(row)
-        if change.action == "delete":
-            if key in draft.rows:
-                del draft.rows[key]
-                return ChangeResult(key=change.key, status="applied"), True
-            return ChangeResult(key=change.key, status="unchanged"), False
-        if not draft.encodable(row):
-            error = DataError(_("{who} cannot be written in {encoding}; use encoding=utf-8-sig or gb18030.").format(
-                who=change.record.person.label(), encoding=draft.encoding), code="not_encodable")  # type: ignore[attr-defined]
-            return ChangeResult(key=change.key, status="failed", message=error.message, error=error.to_dict()), False
-        if key in draft.rows and same_row(draft.rows[key], row):
-            return ChangeResult(key=change.key, status="unchanged"), False
-        draft.rows[key] = row
-        return ChangeResult(key=change.key, status="applied"), True
-
-    def _draft_row(self, record: Record) -> dict[str, Any]:
-        if not isinstance(record, Score):
-            raise DataError(_("Only scores can be written to the draft."), code="wrong_record")
-        person: Person = record.person
-        where = {"file": str(self.path), "student_number": person.student_number}
-        if not person.student_number:
-            raise DataError(_("{who} has no 学号 and cannot go into the draft.").format(who=person.label()),
-                            code="missing_student_number", where=where)
-        course = self.course or record.course_id
-        if not course:
-            raise DataError(_("No 课程号: give course=… in the target."), code="course_required", where=where)
-        if record.line_item_id:
-            raise _Skip(_("The 教务 draft holds course grades only; {item} is not put in it.").format(
-                item=record.line_item_id))
-        if record.status in ("pending", "incomplete"):
-            raise _Skip(_("The grade of {who} is not final ({status}); it is not put in the draft.").format(
-                who=person.label(), status=record.status))
-        output = self._output_profile().output
-        assert output is not None
-        grade = self._grade_cell(record, where, output.decimals if self.decimals is None else self.decimals)
-        values = {
-            "student_number": person.student_number, "name": person.name, "course_id": course,
-            "course_title": self.course_name, "year": self.year,
-            "semester": output.semester_names.get(self.semester or "", self.semester) if self.semester else None,
-            "total": grade, "scale_name": self.scales.scale_name(self.scale),
-            "exam_kind": self.exam_kind or output.exam_kind, "remark": self.scales.remarks.get(record.status),
-        }
-        return {column.role: values.get(column.role) for column in output.columns}
-
-    def _grade_cell(self, score: Score, where: dict, decimals: int) -> float | str | None:
-        if score.status in ("deferred", "exempt"):
-            return None
-        if score.status in ("absent", "cheating"):  # recorded as 0 / the lowest word (sync.md §7)
-            return 0 if self.scale == "percent" else self.scales.bands(self.scale)[-1].word
-        try:
-            value, word = self.scales.convert(score, self.scale)
-        except ValueError:
-            raise DataError(_("The grade of {who} cannot be expressed as {scale}.").format(
-                who=score.person.label(), scale=self.scales.scale_name(self.scale)), code="cannot_convert",
-                where=where) from None
-        if self.scale in WORD_SCALES:
-            return word
-        rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
-
-    def _notes(self, draft: Draft) -> dict[str, Any]:
-        sources = sorted(self._sources)
-        return {"profile": draft.profile.title, "course": " ".join(filter(None, [self.course, self.course_name])),
-                "term": "-".join(filter(None, [self.year, self.semester])), "sources": sources}
-
-    def current(self, change: Change) -> Record | None:
-        """The score the draft on disk holds for ``change`` (``None`` if no row), as the draft expresses it."""
-        try:
-            row = self._draft_row(change.record)
-        except (_Skip, AdapterError):
-            return None
-        probe = Draft(self.path, self._output_profile(), fmt=self.format, encoding=self.encoding or "utf-8-sig")
-        existing = probe.read_existing() if self.path.exists() else None
-        match = next((r for r in existing or [] if Draft.key(r) == Draft.key(row)), None)
-        if match is None:
-            return None
-        return self._score_from_row(match, change.record.source)
-
-    def _score_from_row(self, row: dict[str, Any], source: str | None) -> Score:
-        status = self.scales.find_status(str(row.get("remark") or "")) or "graded"
-        scale = self.scales.scale_from_name(str(row.get("scale_name") or "")) or "percent"
-        total = row.get("total")
-        numeric = isinstance(total, int | float) and not isinstance(total, bool)
-        if isinstance(total, str):
-            try:
-                total, numeric = float(total), True
-            except ValueError:
-                pass
-        person = Person(source=source, student_number=row.get("student_number"), name=row.get("name"))
-        if status != "graded":  # as a source reads it: no value, the status word as text (缺考 counts as 0 there)
-            return Score(source=source, person=person, course_id=row.get("course_id"), text=row.get("remark"),
-                         scale=scale, status=status)
-        return Score(source=source, person=person, course_id=row.get("course_id"),
-                     value=float(total) if numeric else None, text=None if numeric else total,
-                     scale="percent" if numeric else scale, status=status)
+    def held_back(self) -> list[HeldBack]:
+        """Capability ``held_back``: people of rows read but left out (duplicates with different content, a row
+        whose other cells could not be read), with file, rows and what each row said."""
+        return list(self.held_rows)
 
     def close(self) -> None:
         """Nothing stays open between calls; kept for the contract."""
         return None
-
-
-class _Skip(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class XlsxAdapter(SpreadsheetAdapter):

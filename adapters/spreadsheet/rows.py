@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..base import HeldBack
 from ..errors import DataError
 from ..grading import WORD_SCALES, Grade, GradeScales
 from ..i18n import Translator
@@ -111,28 +112,52 @@ def read_code(value: Any, column: str) -> str | None:
 
 
 def parse_rows(rows, detection: Detection, *, source: str, scales: GradeScales, course_id: str | None,
-               components: bool, issues: list[RowIssue]) -> list[ParsedRow]:
+               components: bool, issues: list[RowIssue], held: list[HeldBack] | None = None,
+               file: str | None = None) -> list[ParsedRow]:
     """Parse the data rows (those after the header row) into :class:`ParsedRow` objects.
 
     Problems are appended to ``issues``. Rows with the same 学号 and the same content are kept once
     (a warning); with different content all of them are left out (an error), since which one is
-    right cannot be known.
+    right cannot be known. Every row left out whose 学号 could be read is also appended to ``held``
+    (the engine holds that person for review and never unenrolls them for being absent).
     """
     parser = _RowParser(detection, source=source, scales=scales, course_id=course_id, components=components)
     parsed: list[ParsedRow] = []
+    held = held if held is not None else []
     for number, values in rows:
         if number <= detection.header_row or not any(v not in (None, "") for v in values):
             continue
         row_issues: list[RowIssue] = []
+        parser.student_number = None
         try:
             result = parser.parse(number, values, row_issues)
         except _RowProblem as problem:
             row_issues.append(RowIssue(number, problem.column, problem.code, problem.message, problem.severity))
             result = None
+            if parser.student_number:
+                held.append(HeldBack(person=Person(source=source, student_number=parser.student_number),
+                                     code=problem.code, message=problem.message, file=file, rows=[number],
+                                     values=[_row_text(values)]))
         issues.extend(row_issues)
         if result is not None:
             parsed.append(result)
-    return _dedupe(parsed, issues)
+    return _dedupe(parsed, issues, held, file)
+
+
+def _row_text(values, limit: int = 120) -> str:
+    """The cells of a raw row, for a person to recognise it (bounded, control characters dropped)."""
+    text = " ".join(str(v) for v in values if v not in (None, "") and not isinstance(v, Oversized))
+    return "".join(ch for ch in text if ch.isprintable())[:limit]
+
+
+def _summary(row: ParsedRow) -> str:
+    """What one parsed row says: name, e-mail, course, role and scores (for the review list)."""
+    person = row.person
+    parts = [person.name, person.email, row.course_id, None if row.role == "student" else row.role]
+    for score in row.scores:
+        shown = score.text if score.value is None else f"{score.value:g}"
+        parts.append(f"{score.line_item_id}={shown}" if score.line_item_id else shown)
+    return " ".join(p for p in parts if p)[:120]
 
 
 def _fingerprint(row: ParsedRow) -> tuple:
@@ -140,7 +165,8 @@ def _fingerprint(row: ParsedRow) -> tuple:
             [s.model_dump(exclude={"source", "person"}) for s in row.scores])
 
 
-def _dedupe(parsed: list[ParsedRow], issues: list[RowIssue]) -> list[ParsedRow]:
+def _dedupe(parsed: list[ParsedRow], issues: list[RowIssue], held: list[HeldBack],
+            file: str | None) -> list[ParsedRow]:
     groups: dict[tuple, list[ParsedRow]] = {}
     for row in parsed:
         groups.setdefault((row.person.student_number, row.course_id), []).append(row)
@@ -159,9 +185,16 @@ def _dedupe(parsed: list[ParsedRow], issues: list[RowIssue]) -> list[ParsedRow]:
                     "The 学号 {number} appears again with the same content (rows {rows}); it is read once.").format(
                     number=row.person.student_number, rows=rows_text), "warning"))
         else:
-            issues.append(RowIssue(row.row, None, "duplicate_student_number", _(
-                "The 学号 {number} appears in rows {rows} with different content; none of them is read.").format(
-                number=row.person.student_number, rows=rows_text)))
+            message = _("The 学号 {number} appears in rows {rows} with different content; none of them is read, "
+                        "and the student is held for review.").format(number=row.person.student_number,
+                                                                      rows=rows_text)
+            issues.append(RowIssue(row.row, None, "duplicate_student_number", message))
+            if row is group[0]:
+                held.append(HeldBack(person=Person(source=row.person.source,
+                                                   student_number=row.person.student_number),
+                                     code="duplicate_student_number", message=message, file=file,
+                                     rows=[r.row for r in group], values=[_summary(r) for r in group],
+                                     course_id=row.course_id))
     return kept
 
 
@@ -174,6 +207,7 @@ class _RowParser:
         self.scales = scales
         self.course_id = course_id
         self.components = components
+        self.student_number: str | None = None  # of the row being parsed, once read (for rows left out)
 
     def header(self, role: str) -> str | None:
         col = self.d.columns.get(role)
@@ -207,6 +241,7 @@ class _RowParser:
         if not _STUDENT_NUMBER.match(student_number):
             raise _RowProblem("bad_student_number", _("{value} is not a 学号; the row was left out.").format(
                 value=student_number[:30]), self.header("student_number"), severity)
+        self.student_number = student_number
         person = self.person(student_number, cell, number, issues)
         course = read_code(cell("course_id"), self.header("course_id") or "") or self.course_id
         row = ParsedRow(row=number, person=person, course_id=course,

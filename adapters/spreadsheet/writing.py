@@ -25,6 +25,7 @@ from typing import Any
 
 from ..errors import DataError, FatalError
 from ..i18n import Translator
+from .fingerprints import META_SHEET, Fingerprints
 from .headers import Profile
 from .reading import Limits, open_table
 
@@ -84,6 +85,7 @@ class Draft:
         self.encoding = encoding
         self.overwrite = overwrite
         self.rows: dict[tuple, Row] = {}
+        self.prints = Fingerprints()  # what mooc-bridge wrote into each cell (docs/decisions/0021)
         self.ours = False
         self.loaded = False
 
@@ -115,8 +117,9 @@ class Draft:
         self.loaded = True
         if not self.path.exists():
             return
-        rows = self.read_existing()
+        rows, self.prints = self.read_state()
         if rows is None:
+            self.prints = Fingerprints()
             if not self.overwrite:
                 raise FatalError(_("{name} already exists and was not written by mooc-bridge; choose another file "
                                    "name or add overwrite=true.").format(name=self.path.name), code="file_exists",
@@ -127,33 +130,56 @@ class Draft:
 
     def read_existing(self) -> list[Row] | None:
         """The rows of the file at ``path`` if it is a draft of this profile, else ``None``."""
+        return self.read_state()[0]
+
+    def read_state(self) -> tuple[list[Row] | None, Fingerprints]:
+        """The rows (``None`` unless it is a draft of this profile) and the cell fingerprints of ``path``."""
         try:
             table = open_table(self.path, encoding=None if self.fmt == "xlsx" else self.encoding, limits=Limits())
         except DataError:
-            return None
+            return None, Fingerprints()
         with table:
-            if table.format != self.fmt:
+            rows = self._read_rows(table)
+            if rows is None:
+                return None, Fingerprints()
+            if table.format == "csv":
+                return rows, Fingerprints.load_sidecar(self.path)
+            if META_SHEET not in table.sheet_names:
+                return rows, Fingerprints()
+            return rows, Fingerprints.from_rows([values for _number, values in table.rows(META_SHEET)])
+
+    def hand_edits(self, key: tuple) -> set[str] | None:
+        """Roles of row ``key`` a person changed since mooc-bridge wrote them (``None``: they deleted the row)."""
+        return self.prints.hand_edits(key, self.rows.get(key))
+
+    def _read_rows(self, table) -> list[Row] | None:
+        if table.format != self.fmt:
+            return None
+        if table.format == "xlsx":
+            properties = table._workbook.properties
+            if (properties.keywords or "") != DRAFT_MARKER:
                 return None
-            if table.format == "xlsx":
-                properties = table._workbook.properties
-                if (properties.keywords or "") != DRAFT_MARKER:
+        headers = [c.header for c in self.output.columns]
+        rows: list[Row] = []
+        for number, values in table.rows(table.sheet_names[0]):
+            cells = [unescape_cell(v) for v in values[: len(headers)]]
+            if number == 1:
+                if [str(v or "").strip() for v in cells] != headers:
                     return None
-            headers = [c.header for c in self.output.columns]
-            rows: list[Row] = []
-            for number, values in table.rows(table.sheet_names[0]):
-                cells = [unescape_cell(v) for v in values[: len(headers)]]
-                if number == 1:
-                    if [str(v or "").strip() for v in cells] != headers:
-                        return None
-                    continue
-                if any(v not in (None, "") for v in cells):
-                    cells += [None] * (len(headers) - len(cells))
-                    rows.append({role: _plain(value) for role, value in zip(self.roles, cells, strict=True)})
-            return rows
+                continue
+            if any(v not in (None, "") for v in cells):
+                cells += [None] * (len(headers) - len(cells))
+                rows.append({role: _plain(value) for role, value in zip(self.roles, cells, strict=True)})
+        return rows
 
     def save(self, notes: dict[str, Any]) -> None:
         """Write all rows atomically; raise :class:`FatalError` ``write_failed`` or ``file_exists``."""
         rows = list(self.rows.values())
+        if not self.prints.tracked:  # a draft from before fingerprints: its cells are taken as ours, once
+            for key, row in self.rows.items():
+                if key not in self.prints.cells:
+                    self.prints.remember(key, row)
+            self.prints.tracked = True
         writer: Callable[[Path], None]
         if self.fmt == "xlsx":
             def writer(target: Path) -> None:
@@ -163,6 +189,14 @@ class Draft:
                 self._write_csv(target, rows)
         _atomic_write(self.path, writer, replace=self.ours or self.overwrite)
         self.ours = True
+        if self.fmt == "csv":
+            try:
+                self.prints.save_sidecar(self.path, self.roles)
+            except OSError as error:
+                raise FatalError(_("The draft {name} was written, but what mooc-bridge wrote into it could not be "
+                                   "noted ({details}); hand edits in it may not be recognised.").format(
+                    name=self.path.name, details=error.strerror or error), code="write_failed",
+                    where={"file": str(self.path)}) from None
 
     def encodable(self, row: Row) -> bool:
         """Whether every cell of ``row`` can be written in the CSV encoding."""
@@ -211,6 +245,10 @@ class Draft:
         info.append([])
         for label, value in notes_rows(rows, notes):
             info.append([escape_cell(label), escape_cell(value)])
+        meta = workbook.create_sheet(META_SHEET)
+        meta.sheet_state = "veryHidden"  # kept by Excel and WPS when a person edits the draft; not in their UI
+        for line in self.prints.rows(self.roles):
+            meta.append(line)
         workbook.save(target)
 
     def _write_csv(self, target: Path, rows: list[Row]) -> None:

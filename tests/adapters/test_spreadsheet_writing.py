@@ -56,7 +56,8 @@ def test_the_draft_reads_back_as_written(tmp_path):
         ])
     assert [r.status for r in results] == ["applied"] * 6
     workbook, rows = sheet_rows(tmp_path / "draft.xlsx")
-    assert workbook.sheetnames == ["成绩", "说明"]
+    assert workbook.sheetnames == ["成绩", "说明", "mooc-bridge"]
+    assert workbook["mooc-bridge"].sheet_state == "veryHidden", "the cell fingerprints are out of a person's way"
     assert rows[0] == HEADER, "the header is the first row, so the 教务系统 can import the file"
     assert rows[1] == ["007", "张三", "0012345", "高等数学", "2025-2026", "1", 92.3, "百分制", "正常考试", None]
     assert rows[2][6:] == [0, "百分制", "正常考试", "缺考"]

@@ -1,0 +1,171 @@
+"""What ``mooc-bridge sync`` prints: a run's summary (with what it held back and whom it held for review), the
+progress of a run, the list of runs. Split from :mod:`sync.cli` (which parses and dispatches)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from adapters.i18n import Translator
+
+_ = Translator.for_package("sync").gettext
+
+__all__ = ["SHOWN", "emit", "print_summary", "runs", "status", "status_code"]
+
+SHOWN = 50
+"""At most this many entries of each list are printed (the report has them all)."""
+
+
+class Refused(Exception):
+    """A command refused before anything ran: ``message`` for people, ``code`` the exit code."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def print_summary(data: dict[str, Any], out) -> None:
+    """A run's status, counts, plan (dry run), what it kept back and why, failures and the review list."""
+    from .report import COUNT_LABELS, RUN_LABELS, STATE_LABELS
+
+    run = data["run"]
+    print(_("Run {run}: {kind}, {status}").format(run=run["id"], kind=run["kind"],
+                                                   status=_(RUN_LABELS.get(run["status"], run["status"]))), file=out)
+    if run["dry_run"]:
+        print(_("Dry run: nothing was written."), file=out)
+    for key, label in COUNT_LABELS.items():
+        value = data["counts"].get(key, 0)
+        if value:
+            print(f"  {_(label)}: {value}", file=out)
+    for state, value in sorted(data["counts"].get("states", {}).items()):
+        print(f"  {_(STATE_LABELS.get(state, state))}: {value}", file=out)
+    changes = data["changes"]
+    if run["dry_run"] and changes:
+        print(_("Plan:"), file=out)
+        for entry in changes[:SHOWN]:
+            print(_("  {action} {subject}: {reason}").format(action=entry["action"], subject=entry["subject"],
+                                                            reason=entry["message"]), file=out)
+        if len(changes) > SHOWN:
+            print(_("  … and {count} more (see --report)").format(count=len(changes) - SHOWN), file=out)
+    if not run["dry_run"]:
+        _kept(changes, out)
+    failed = [e for e in changes if e["state"] == "failed"]
+    if failed:
+        print(_("Failed:"), file=out)
+        for entry in failed[:SHOWN]:
+            print(f"  {entry['subject']}: {(entry.get('error') or {}).get('message', '')}", file=out)
+    if data["review"]:
+        print(_("Held for review (nothing written for them):"), file=out)
+        for case in data["review"][:SHOWN]:
+            person = case["person"]
+            who = person.get("student_number") or person.get("email") or person.get("username") or "?"
+            print(f"  {who} {person.get('name') or ''}: {case['message']}", file=out)
+
+
+def _said(entry: dict[str, Any]) -> str | None:
+    """What the target said when it skipped a change or applied it keeping a person's cells."""
+    result = entry.get("result") or {}
+    return result.get("message") if result.get("status") in ("skipped", "applied") else None
+
+
+def _kept(changes: list[dict[str, Any]], out) -> None:
+    """What the run did not write because of a policy or a hand edit, and what it kept of a person's edits."""
+    kept = [e for e in changes if e["state"] == "skipped" or (e["state"] == "done" and _said(e))]
+    if not kept:
+        return
+    print(_("Kept (not overwritten):"), file=out)
+    for entry in kept[:SHOWN]:
+        print(f"  {entry['subject']}: {_said(entry) or entry['message']}", file=out)
+    if len(kept) > SHOWN:
+        print(_("  … and {count} more (see --report)").format(count=len(kept) - SHOWN), file=out)
+
+
+def emit(args, data: dict[str, Any]) -> None:
+    """Print the report (``--json`` or the summary) and write it to ``--report`` when asked."""
+    from .report import write_report
+
+    if args.report:
+        write_report(data, args.report)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        print_summary(data, sys.stdout)
+        if args.report:
+            print(_("Report written to {path}").format(path=args.report))
+
+
+def status_code(data: dict[str, Any]) -> int:
+    """The exit code of a finished run's report: 0 done, 1 otherwise."""
+    return 0 if data["run"]["status"] == "done" else 1
+
+
+def _show_progress(data: dict[str, Any], out) -> None:
+    from .report import RUN_LABELS, STATE_LABELS
+
+    print(_("Run {run}: {kind}, {status}").format(run=data["run"], kind=data["kind"],
+                                                   status=_(RUN_LABELS.get(data["status"], data["status"]))), file=out)
+    print(_("  operations finished: {finished} of {total}").format(finished=data["finished"],
+                                                                    total=data["operations"]), file=out)
+    for state, value in sorted(data["states"].items()):
+        print(f"    {_(STATE_LABELS.get(state, state))}: {value}", file=out)
+    chunks = data["chunks"]
+    if chunks.get("total"):
+        print(_("  worker tasks: {done} of {total} done, {running} running, {failed} failed").format(
+            done=chunks.get("done", 0), total=chunks["total"], running=chunks.get("running", 0),
+            failed=chunks.get("failed", 0)), file=out)
+
+
+def status(run_id: int, as_json: bool, wait: bool, timeout: float | None) -> int:
+    """Print the progress of a run; with ``wait``, poll until it ends (exit code as for a finished run)."""
+    import time
+
+    from .journal import progress_of
+    from .models import SyncRun
+
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise Refused(_("There is no sync run {run}.").format(run=run_id), 2)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    shown = None
+    while True:
+        run.refresh_from_db()
+        data = progress_of(run)
+        if not as_json and (data["finished"], data["status"]) != shown and (wait or shown is None):
+            _show_progress(data, sys.stdout)
+            shown = (data["finished"], data["status"])
+        if not wait or run.status != SyncRun.RUNNING:
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            if as_json:
+                print(json.dumps(data, ensure_ascii=False))
+            print(_("Still running after {seconds} seconds.").format(seconds=timeout), file=sys.stderr)
+            return 1
+        time.sleep(1)
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+    if not wait:
+        return 0
+    return 0 if run.status == SyncRun.DONE else 1
+
+
+def runs(args) -> int:
+    """List recent runs (``--json``, ``--limit``)."""
+    from .models import SyncRun
+
+    runs = list(SyncRun.objects.all()[: max(1, args.limit)])
+    rows = [{"id": r.pk, "kind": r.kind, "status": r.status, "dry_run": r.dry_run, "source": r.source_spec,
+             "target": r.target_spec, "started_at": r.started_at.isoformat() if r.started_at else None,
+             "finished_at": r.finished_at.isoformat() if r.finished_at else None, "counts": r.counts} for r in runs]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    if not rows:
+        print(_("No sync runs yet."))
+    for row in rows:
+        flag = _(" (dry run)") if row["dry_run"] else ""
+        print(f"{row['id']:>6}  {row['kind']:<7} {row['status']:<12} {row['started_at'] or '':<26} "
+              f"{row['source']} → {row['target']}{flag}")
+    return 0
+
+
