@@ -36,7 +36,7 @@ Modules: :mod:`.client` (HttpClient), :mod:`.retry` (RetryPolicy), :mod:`.status
 
 from __future__ import annotations
 
-from .auth import ClientCredentials, StaticToken, TokenProvider
+from .auth import ClientCredentials, OAuth1Signature, StaticToken, TokenProvider
 from .client import DEFAULT_TIMEOUT, IDEMPOTENT_METHODS, USER_AGENT, HttpClient, json_body
 from .paging import (
     LinkHeaderPaginator,
@@ -74,6 +74,7 @@ __all__ = [
     "HttpRetriableError",
     "LinkHeaderPaginator",
     "NextUrlPaginator",
+    "OAuth1Signature",
     "OffsetPaginator",
     "Page",
     "PageNumberPaginator",

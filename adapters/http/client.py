@@ -1,12 +1,13 @@
 """The HTTP client every adapter uses: one session per thread, one request method, one retry policy.
 
 ``HttpClient.request(method, url, **kw)`` is the only way an adapter talks HTTP. Per attempt it takes a
-rate-limiter slot, adds the ``Authorization`` header of its token provider (only for URLs on the client's
-own origin, so a token never leaks to another host), sends with the default ``(connect, read)`` timeouts,
-and classifies the answer with :data:`~adapters.http.status.STATUS_ACTIONS`. Retriable failures are
-retried by the tenacity policy of :mod:`adapters.http.retry`; a 401 makes the provider fetch a new token
-once; everything else becomes a typed :class:`~adapters.errors.AdapterError` with the status, the redacted
-body and ``where``. No ``requests`` exception escapes.
+rate-limiter slot, adds the ``Authorization`` header of its token provider or has the provider sign the
+request (OAuth 1.0a) — only for URLs on the client's own origin, so a token never leaks to another host —,
+sends with the default ``(connect, read)`` timeouts, and classifies the answer with
+:data:`~adapters.http.status.STATUS_ACTIONS`. Retriable failures are retried by the tenacity policy of
+:mod:`adapters.http.retry`; a 401 makes the provider fetch a new token once; everything else becomes a typed
+:class:`~adapters.errors.AdapterError` with the status, the redacted body and ``where``. No ``requests``
+exception escapes.
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ class HttpClient:
         if not retry:
             retrying = retrying.copy(stop=lambda state: True)
         used: dict[str, str | None] = {"token": None}
+        if auth is None and with_auth:
+            auth = getattr(self.auth, "request_auth", None)  # a provider that signs each request (OAuth 1.0a)
 
         def attempt() -> requests.Response:
             send_headers = dict(headers or {})

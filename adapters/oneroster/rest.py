@@ -3,8 +3,10 @@
 Built on :mod:`adapters.http` (one session, one retry policy, cached tokens): this module adds only what
 OneRoster defines.
 
-- Tokens: ``POST <token_url>`` with ``grant_type=client_credentials`` and the scope URIs of the version;
-  the token is cached and renewed before it expires, and once more on a 401.
+- Access (:mod:`.access`): ``POST <token_url>`` with ``grant_type=client_credentials`` and the scope URIs the
+  run has needed so far; the token is cached and renewed before it expires, and once more on a 401. Or OAuth
+  1.0a signatures. Refusals become ``invalid_scope`` / ``invalid_client`` / ``unauthorized`` / ``forbidden``
+  errors naming the scope.
 - Paging: ``limit``/``offset``. :class:`OneRosterPaginator` follows ``Link: <…>; rel="next"`` when the
   provider sends Link headers, and otherwise advances ``offset`` itself; a listing ends only on proof (the
   ``X-Total-Count`` reached, an empty page, a page shorter than the declared ``max_page``, or a short page from
@@ -29,7 +31,6 @@ import requests
 
 from adapters.errors import AdapterError, DataError, FatalError, RetriableError
 from adapters.http import (
-    ClientCredentials,
     HttpClient,
     LinkHeaderPaginator,
     Page,
@@ -40,6 +41,7 @@ from adapters.http import (
 )
 from adapters.i18n import Translator
 
+from .access import Access
 from .filters import query_string
 from .models import minor_codes
 from .settings import OneRosterSettings
@@ -176,11 +178,10 @@ class OneRosterClient:
 
     def __init__(self, settings: OneRosterSettings, *, http: HttpClient | None = None):
         self.settings = settings
+        self.access = Access(settings)
         if http is None:
             secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
-            auth = ClientCredentials(settings.token_endpoint, settings.client_id or "", secret,
-                                     scopes=settings.scope_uris(), basic_auth=settings.basic_auth)
-            http = HttpClient(settings.server, auth=auth, timeout=(10.0, settings.timeout),
+            http = HttpClient(settings.server, auth=self.access.auth, timeout=(10.0, settings.timeout),
                               retry=RetryPolicy(max_attempts=settings.max_attempts),
                               rate_limiter=RateLimiter(settings.rate) if settings.rate else None,
                               headers={"Accept": MEDIA_TYPE}, verify=settings.verify)
@@ -200,12 +201,17 @@ class OneRosterClient:
         request = PageRequest(self.url(service, path, query))
         paginator = OneRosterPaginator(self.settings.page_size, self.settings.max_page)
         what = path if not filter else f"{path} ({filter})"
+        self.access.need(service)
         try:
             yield from paginate(self.http, request, paginator, items=key)
         except AdapterError as exc:
             if exc.code == "pagination_ambiguous" or (paginator.probing and exc.status in _REFUSED_PROBE):
                 raise self._ambiguous(what, paginator, exc) from exc
-            raise translate_error(exc, what) from exc
+            raise self._error(exc, service, "GET", what) from exc
+
+    def _error(self, exc: AdapterError, service: str, method: str, what: str) -> AdapterError:
+        """``exc`` in OneRoster's words: access refusals (:mod:`.access`), then ``imsx`` codes."""
+        return self.access.refine(translate_error(exc, what), service, method, what) or translate_error(exc, what)
 
     def _ambiguous(self, what: str, paginator: OneRosterPaginator, exc: AdapterError) -> DataError:
         """The error of a listing that cannot be proved complete (see :class:`OneRosterPaginator`)."""
@@ -238,18 +244,20 @@ class OneRosterClient:
 
     def count(self, service: str, path: str, key: str) -> int | None:
         """The collection's ``X-Total-Count`` (one request with ``limit=1``), or ``None`` if not announced."""
+        self.access.need(service)
         try:
             response = self.http.request("GET", self.url(service, path, {"limit": 1, "offset": 0}))
         except AdapterError as exc:
-            raise translate_error(exc, path) from exc
+            raise self._error(exc, service, "GET", path) from exc
         return _int(response.headers.get("X-Total-Count"))
 
     def get(self, service: str, path: str, key: str) -> dict[str, Any] | None:
         """GET one object (``{key: {...}}``) or ``None`` when the provider does not know it (404)."""
+        self.access.need(service)
         try:
             data = self.http.get_json(self.url(service, path))
         except AdapterError as exc:
-            error = translate_error(exc, path)
+            error = self._error(exc, service, "GET", path)
             if error.status == 404 or error.code in ("unknownobject", "not_found"):
                 return None
             raise error from exc
@@ -262,11 +270,12 @@ class OneRosterClient:
     def send(self, method: str, service: str, path: str, body: dict[str, Any], *,
              ok_statuses: tuple[int, ...] = ()) -> requests.Response:
         """PUT or POST ``body`` as JSON; raise a translated error on failure."""
+        self.access.need(service, method)
         try:
             return self.http.request(method, self.url(service, path), json=body, ok_statuses=ok_statuses,
                                      headers={"Content-Type": MEDIA_TYPE})
         except AdapterError as exc:
-            raise translate_error(exc, path) from exc
+            raise self._error(exc, service, method, path) from exc
 
     def close(self) -> None:
         """Close the HTTP sessions."""

@@ -8,8 +8,13 @@ The location is the provider's server URL, optionally with a service root (``/im
 ``MOOC_BRIDGE_ONEROSTER_CLIENT_SECRET``), never from the SPEC.
 
 Options: ``version``, ``token_url`` (default ``<server>/oauth/token``), ``scopes`` (short names or URIs,
-space- or comma-separated; default: what reading and writing need), ``basic_auth`` (send the client
-credentials as HTTP Basic, default true), ``page_size`` (``limit``, default 500), ``max_page`` (the provider's
+space- or comma-separated, asked for in every token request; default: only what each operation needs, widened as
+the run goes: a read-only run asks read scopes only, see :data:`~adapters.oneroster.spec.SCOPES`),
+``client_auth`` (how the client id and secret reach the token endpoint, RFC 6749 §2.3.1: ``auto`` — HTTP Basic,
+then the form body if Basic is refused —, ``basic`` or ``post``; ``basic_auth=true/false`` is the older spelling
+of ``basic``/``post``), ``auth`` (``oauth2``, default, or ``oauth1``: no token, every request signed with OAuth
+1.0a, as OneRoster 1.1 providers may require), ``signature_method`` (OAuth 1.0a: ``HMAC-SHA256``, default, as the
+1.1 specification names it, or ``HMAC-SHA1``), ``page_size`` (``limit``, default 500), ``max_page`` (the provider's
 largest page, e.g. Ed-Fi's ``MAX_PAGE_SIZE``: a shorter page then ends a listing without asking past it; never
 set it above the real cap, or a capped page looks like the end), ``rate`` (requests/s, 0 = unlimited),
 ``timeout``, ``student_number`` (identifier | username | userid:<type> | none), ``full`` (always pull
@@ -54,7 +59,10 @@ class OneRosterSettings(BaseModel):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     scopes: tuple[str, ...] = ()
-    basic_auth: bool = True
+    client_auth: Literal["auto", "basic", "post"] = "auto"
+    basic_auth: bool | None = None
+    auth: Literal["oauth2", "oauth1"] = "oauth2"
+    signature_method: Literal["HMAC-SHA256", "HMAC-SHA1"] = "HMAC-SHA256"
     page_size: int = Field(default=500, ge=1, le=10_000)
     max_page: int | None = Field(default=None, ge=1, le=10_000, description="the provider's largest page, as it "
                                  "documents it (Ed-Fi: MAX_PAGE_SIZE); a shorter page then ends a listing")
@@ -104,10 +112,21 @@ class OneRosterSettings(BaseModel):
         """Where tokens are fetched: ``token_url``, else ``<server>/oauth/token``."""
         return self.token_url or self.server + "/oauth/token"
 
-    def scope_uris(self) -> list[str]:
-        """The scopes to ask for, as URIs."""
-        short = self.scopes or (*SCOPES[self.version]["read"], *SCOPES[self.version]["write"])
-        return [scope_uri(self.version, s) for s in short]
+    @property
+    def token_client_auth(self) -> str:
+        """How the client authenticates at the token endpoint: ``client_auth``, or the older ``basic_auth``."""
+        if self.basic_auth is not None and "client_auth" not in self.model_fields_set:
+            return "basic" if self.basic_auth else "post"
+        return self.client_auth
+
+    def scope_uris(self, *needs: str) -> list[str]:
+        """The scope URIs for ``needs`` (services ``rostering``/``gradebook`` or write methods ``PUT``/``POST``/
+        ``DELETE``; none: reading both services), or the SPEC's ``scopes`` when given."""
+        if self.scopes:
+            return [scope_uri(self.version, s) for s in self.scopes]
+        table = SCOPES[self.version]
+        short = [s for need in (needs or ("rostering", "gradebook")) for s in table.get(need, ())]
+        return [scope_uri(self.version, s) for s in dict.fromkeys(short)]
 
     @classmethod
     def from_spec(cls, location: str, options: dict[str, str] | None = None,

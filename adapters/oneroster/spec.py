@@ -23,6 +23,7 @@ __all__ = [
     "CSV_HEADERS",
     "ENROLLMENT_ROLES",
     "MEDIA_TYPE",
+    "SCOPES",
     "SCOPE_PREFIX",
     "SCORE_STATUSES",
     "Version",
@@ -43,12 +44,18 @@ SCOPE_PREFIX = {"1.1": "https://purl.imsglobal.org/spec/or/v1p1/scope/",
                 "1.2": "https://purl.imsglobal.org/spec/or/v1p2/scope/"}
 
 SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
-    "1.1": {"read": ("roster.readonly", "gradebook.readonly"), "write": ("gradebook.createput",)},
-    "1.2": {"read": ("roster.readonly", "gradebook.readonly"),
-            "write": ("gradebook.createput", "gradebook.createpost")},
+    "1.1": {"rostering": ("roster-core.readonly", "roster.readonly"), "gradebook": ("gradebook.readonly",),
+            "PUT": ("gradebook.createput",), "DELETE": ("gradebook.delete",)},
+    "1.2": {"rostering": ("roster.readonly",), "gradebook": ("gradebook.readonly",),
+            "PUT": ("gradebook.createput",), "POST": ("gradebook.createpost",), "DELETE": ("gradebook.delete",)},
 }
-"""Short scope names we ask for, per version: reading everything we read, and writing results."""
-
+"""Short scope names asked for, per version: for reading a service (``rostering``, ``gradebook``) and for
+writing with a method. 1.2 (official OpenAPI, ``rostersservice.yaml`` / ``gradebookservice.yaml``): every GET
+we send accepts ``roster.readonly`` / ``gradebook.readonly`` (the ``-core`` scopes cover only whole collections
+and single objects, not ``/classes/{id}/students``); ``PUT`` needs ``gradebook.createput``, the bulk
+``POST /lineItems/{id}/results`` ``gradebook.createpost``. 1.1 providers check ``roster-core.readonly`` on the
+collections (``/classes``, ``/users``, ``/enrollments``) and ``roster.readonly`` on the paths below a class
+(Masterjx9/oneroster, ``app/routes/rostering.py``), so both are asked for; 1.1 has no ``createpost``."""
 
 def scope_uri(version: str, short: str) -> str:
     """The full scope URI of ``short`` (``roster.readonly``) in ``version``; full URIs are kept."""

@@ -10,30 +10,36 @@ Follows the specification, not our client: service roots (``/ims/oneroster/v1p1`
 ``/ims/oneroster/rostering/v1p2`` and ``/ims/oneroster/gradebook/v1p2``), ``limit``/``offset`` paging
 with ``X-Total-Count`` and ``Link`` (``next``, ``last``, ``first``, ``prev``), the filter grammar
 (:mod:`.oneroster_store`), ``sort``/``orderBy``, ``fields``, ``imsx_StatusInfo`` errors, OAuth2 client
-credentials at ``POST /oauth/token`` with the specification's scope URIs (401 ``unauthorisedrequest``
-without a valid token, 403 ``forbidden`` without the scope), gradebook ``PUT`` (1.1 and 1.2) and 1.2
+credentials at ``POST /oauth/token`` or OAuth 1.0a signatures, scopes per operation (:mod:`.oneroster_auth`:
+``strict_scopes``, ``client_auth``, ``oauth1``), gradebook ``PUT`` (1.1 and 1.2) and 1.2
 ``POST /lineItems/{id}/results`` answering ``sourcedIdPairs``.
+
+Optional paths: ``missing_paths`` (e.g. ``{"classes/{id}/students"}``) answer 404 as an unknown route, and
+``refused_filters`` (e.g. ``{"class.sourcedId"}``) answer 400 ``invalid_data``, as the Ed-Fi Alliance's
+OneRoster API does: it routes no ``/classes/:id/students`` or ``/teachers`` (``src/routes/oneRoster.js``), and
+filters enrollments only on ``sourcedId, status, dateLastModified, role, primary, beginDate, endDate``
+(``oneRosterController.js`` ``allowedFilterFields``; any other field: 400 with ``imsx_codeMinor`` ``invalid_data``).
+Masterjx9/oneroster (1.1) has no ``/classes/{id}/students`` either, only ``/schools/{s}/classes/{c}/students``.
 
 Knobs while running: ``tokens_ttl`` and ``expire_tokens()``; ``inject(status, times, path=…, retry_after=…)``
 (429 comes with ``server_busy``); the paging knobs of :mod:`.oneroster_paging` (``max_page_size``,
 ``total_header``, ``link_headers``, ``drop_next_link_at``, ``offset_past_end``; :meth:`FakeOneRoster.like_edfi`
 sets them as the Ed-Fi Alliance's OneRoster API behaves); ``touch()`` (change a record now); ``remove()``
-(hard delete). ``requests`` logs every request.
+(hard delete). ``requests`` logs every request; ``token_forms`` every token request's form and header.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import secrets
 import threading
-import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .oneroster_auth import SCOPE, FakeAuth, needs
 from .oneroster_paging import listing, selected_fields
 from .oneroster_store import HttpError, LazyTable, Table, field_value, project
 
@@ -41,7 +47,6 @@ __all__ = ["FakeOneRoster"]
 
 ROOTS = {"1.1": {"rostering": "/ims/oneroster/v1p1", "gradebook": "/ims/oneroster/v1p1"},
          "1.2": {"rostering": "/ims/oneroster/rostering/v1p2", "gradebook": "/ims/oneroster/gradebook/v1p2"}}
-SCOPE = {"1.1": "https://purl.imsglobal.org/spec/or/v1p1/scope/", "1.2": "https://purl.imsglobal.org/spec/or/v1p2/scope/"}
 BASE_FIELDS = {"sourcedId", "status", "dateLastModified", "metadata"}
 FIELDS = {
     "users": BASE_FIELDS | {"username", "userIds", "enabledUser", "givenName", "familyName", "middleName", "role",
@@ -75,7 +80,7 @@ def imsx(minor: str, description: str = "") -> dict:
                                                         "imsx_codeMinorFieldValue": minor}]}}
 
 
-class FakeOneRoster:
+class FakeOneRoster(FakeAuth):
     """The provider: tables, tokens, faults and the HTTP server (see the module docstring)."""
 
     def __init__(self, version: str = "1.2", *, client_id: str = "or-client", client_secret: str = "or-secret-123",
@@ -95,6 +100,9 @@ class FakeOneRoster:
         self.max_page_size: int | None = None
         self.offset_past_end: int | None = None
         self.requests: list[tuple[str, str, int]] = []
+        self.token_forms: list[tuple[dict[str, str], str | None]] = []
+        self.missing_paths: set[str] = set()
+        self.refused_filters: set[str] = set()
         self.token_requests = 0
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -126,8 +134,11 @@ class FakeOneRoster:
 
     def like_edfi(self, max_page_size: int = 100) -> FakeOneRoster:
         """Page as the Ed-Fi Alliance's OneRoster API does: ``limit`` capped at ``MAX_PAGE_SIZE`` without a word,
-        no ``X-Total-Count``, no ``Link`` (see :mod:`.oneroster_paging` for the sources)."""
+        no ``X-Total-Count``, no ``Link`` (see :mod:`.oneroster_paging` for the sources); and route no
+        ``/classes/{id}/students`` or ``/teachers`` nor filter on ``class.sourcedId`` (see the module docstring)."""
         self.max_page_size, self.total_header, self.link_headers = max_page_size, False, False
+        self.missing_paths = {"classes/{id}/students", "classes/{id}/teachers"}
+        self.refused_filters = {"class.sourcedId"}
         return self
 
     def root(self, service: str) -> str:
@@ -217,11 +228,6 @@ class FakeOneRoster:
 
     # -- tokens and faults ----------------------------------------------------------------------------
 
-    def expire_tokens(self) -> None:
-        """Make every issued token expire now (the next request with one gets 401)."""
-        with self.lock:
-            self.tokens = {t: (s, 0.0) for t, (s, _e) in self.tokens.items()}
-
     def inject(self, status: int, times: int = 1, *, path: str = "", retry_after: float | None = None,
                minor: str | None = None) -> None:
         """Answer the next ``times`` matching requests with ``status`` (429 → server_busy)."""
@@ -238,36 +244,6 @@ class FakeOneRoster:
                     fault["times"] -= 1
                     return fault
         return None
-
-    def issue_token(self, form: dict[str, str], authorization: str | None) -> dict:
-        """The client-credentials grant (RFC 6749 §4.4) with scopes."""
-        client_id, secret = form.get("client_id"), form.get("client_secret")
-        if authorization and authorization.startswith("Basic "):
-            client_id, _sep, secret = base64.b64decode(authorization[6:]).decode().partition(":")
-        if form.get("grant_type") != "client_credentials":
-            raise HttpError(400, "unsupported_grant_type")
-        if (client_id, secret) != (self.client_id, self.client_secret):
-            raise HttpError(401, "invalid_client")
-        asked = set((form.get("scope") or "").split()) or set(self.allowed_scopes)
-        granted = asked & self.allowed_scopes
-        if not granted:
-            raise HttpError(400, "invalid_scope")
-        token = secrets.token_urlsafe(24)
-        with self.lock:
-            self.tokens[token] = (granted, time.monotonic() + self.tokens_ttl)
-            self.token_requests += 1
-        return {"access_token": token, "token_type": "bearer", "expires_in": int(self.tokens_ttl),
-                "scope": " ".join(sorted(granted))}
-
-    def check_token(self, authorization: str | None, needs: tuple[str, ...]) -> None:
-        """401 without a live bearer token; 403 when it lacks every scope in ``needs``."""
-        token = authorization[7:] if authorization and authorization.startswith("Bearer ") else None
-        entry = self.tokens.get(token or "")
-        if entry is None or entry[1] <= time.monotonic():
-            raise HttpError(401, "unauthorisedrequest", "missing, unknown or expired access token",
-                            {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        if not {SCOPE[self.version] + n for n in needs} & entry[0]:
-            raise HttpError(403, "forbidden", "the token lacks the scope " + " or ".join(needs))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -312,13 +288,15 @@ class _Handler(BaseHTTPRequestHandler):
                 raise HttpError(fault["status"], fault["minor"], "injected fault", headers)
             if method == "POST" and parts.path == "/oauth/token":
                 form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                fake.token_forms.append((form, self.headers.get("Authorization")))
                 status, body, headers = 200, fake.issue_token(form, self.headers.get("Authorization")), {}
             else:
-                status, body, headers = _route(fake, method, parts.path, parts.query, raw,
-                                               self.headers.get("Authorization"))
+                status, body, headers = _route(fake, method, self.path, raw, self.headers.get("Authorization"))
         except HttpError as exc:
             status = exc.status
             body = {"error": exc.minor} if parts.path == "/oauth/token" else imsx(exc.minor, exc.description)
+            if exc.minor == "no_route":
+                body = {"message": f"Cannot {method} {parts.path}"}  # a web framework's 404, not OneRoster's
             headers = exc.headers
         except Exception as exc:
             status, body, headers = 500, imsx("internal_server_error", repr(exc)), {}
@@ -328,7 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 # -- routing ----------------------------------------------------------------------------------------------
 
-def _route(fake: FakeOneRoster, method: str, path: str, query: str, raw: bytes, auth: str | None):
+def _route(fake: FakeOneRoster, method: str, target: str, raw: bytes, auth: str | None):
+    path, _sep, query = target.partition("?")
     for service in ("rostering", "gradebook"):
         root = ROOTS[fake.version][service]
         if path.startswith(root + "/"):
@@ -336,32 +315,32 @@ def _route(fake: FakeOneRoster, method: str, path: str, query: str, raw: bytes, 
             break
     else:
         raise HttpError(404, "unknownobject", "no such service")
+    template = "/".join("{id}" if n % 2 else part for n, part in enumerate(rest))
+    if template in fake.missing_paths:
+        raise HttpError(404, "no_route", template)
     params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    refused = [f for f in fake.refused_filters if f + "=" in (params.get("filter") or "").replace(" ", "")]
+    if refused:
+        raise HttpError(400, "invalid_data", f"Field '{refused[0]}' is not allowed for filtering")
+    service = "gradebook" if {"lineItems", "results", "categories"} & set(rest) else "rostering"
+    fake.check_request(method, fake.url + target, auth, needs(fake.version, method, rest, service))
     if method == "GET":
-        return _get(fake, rest, params, auth, path)
+        return _get(fake, rest, params, path)
     body = json.loads(raw or b"{}")
     if method == "PUT" and len(rest) == 2 and rest[0] in ("lineItems", "results", "categories"):
-        fake.check_token(auth, ("gradebook.createput",))
         return _put(fake, rest[0], rest[1], body)
     if (method == "POST" and fake.version == "1.2" and len(rest) == 3 and rest[0] == "lineItems"
             and rest[2] == "results"):
-        fake.check_token(auth, ("gradebook.createpost",))
         return _post_results(fake, rest[1], body)
     if method == "DELETE" and len(rest) == 2 and rest[0] in ("lineItems", "results", "categories"):
-        fake.check_token(auth, ("gradebook.delete",))
         if not fake.tables[rest[0]].remove(rest[1]):
             raise HttpError(404, "unknownobject", rest[1])
         return 204, None, {}
     raise HttpError(405 if method != "GET" else 404, "unknownobject", f"{method} {path}")
 
 
-def _get(fake: FakeOneRoster, rest: list[str], params: dict, auth: str | None, path: str):
+def _get(fake: FakeOneRoster, rest: list[str], params: dict, path: str):
     top = rest[0] if rest else ""
-    service = SERVICE.get(top, "gradebook" if "lineItems" in rest or "results" in rest else "rostering")
-    if service == "gradebook" or (len(rest) > 2 and rest[2] in ("lineItems", "results")):
-        fake.check_token(auth, ("gradebook.readonly", "gradebook-core.readonly"))
-    else:
-        fake.check_token(auth, ("roster.readonly", "roster-core.readonly"))
     if len(rest) == 2 and top in fake.tables:
         record = fake.tables[top].get(rest[1])
         if record is None:
@@ -370,6 +349,8 @@ def _get(fake: FakeOneRoster, rest: list[str], params: dict, auth: str | None, p
     if len(rest) == 1 and top in fake.tables:
         return listing(fake, top, params, None, path)
     if top == "classes" and len(rest) == 3 and rest[2] in ("students", "teachers"):
+        if fake.tables["classes"].get(rest[1]) is None:
+            raise HttpError(404, "unknownobject", f"classes/{rest[1]}")
         role = "student" if rest[2] == "students" else "teacher"
         users = {field_value(e, "user.sourcedId") for e in fake.tables["enrollments"].all()
                  if field_value(e, "class.sourcedId") == rest[1] and e["role"] == role}

@@ -58,7 +58,9 @@ def test_full_option_ignores_the_bookmark_for_providers_that_hard_delete(sis, ad
 def test_course_scope_reads_one_class(sis, adapter):
     enrollments = list(adapter.read("enrollments", ReadScope(course_id="c1")))
     assert len(enrollments) == 8 and all(e.person.student_number for e in enrollments)
-    assert list(adapter.read("enrollments", ReadScope(course_id="nope"))) == []
+    with pytest.raises(FatalError) as info:  # a 404 is never "no one": that would unenroll the whole course
+        list(adapter.read("enrollments", ReadScope(course_id="nope")))
+    assert info.value.code == "unknown_class" and "nope" in info.value.message
 
 
 def test_missing_next_link_before_the_total_is_detected(sis, adapter):
@@ -116,7 +118,9 @@ def test_missing_scope_is_forbidden(sis):
 def test_wrong_secret_is_a_credentials_error(sis):
     with pytest.raises(FatalError) as info:
         make_adapter(sis, client_secret="wrong-secret").check_connection()
-    assert info.value.code == "bad_credentials"
+    assert info.value.code == "invalid_client" and info.value.where["oauth_error"] == "invalid_client"
+    assert "HTTP Basic, client_secret_post" in info.value.message  # both ways tried (RFC 6749 §2.3.1)
+    assert "Open edX" not in info.value.message
 
 
 def _score(student: str, value: float, when: datetime, status: str = "graded") -> Score:
