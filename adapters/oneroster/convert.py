@@ -87,7 +87,7 @@ class Identity:
 def full_name(given: str | None, family: str | None) -> str | None:
     """张三 for Chinese names (family name first, no space); "Given Family" otherwise."""
     given, family = (given or "").strip(), (family or "").strip()
-    if not given or not family:
+    if not given or not family or given == family:  # one word is written as both (both are required in CSV)
         return (family or given) or None
     if _CJK.search(given) and _CJK.search(family):
         return family + given
