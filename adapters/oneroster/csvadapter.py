@@ -5,8 +5,10 @@ like any other: a bundle not written yet holds nothing (it is created by the fir
 updated — its rows are the target's state, changes replace or remove single rows (:mod:`.csvstage`), and the
 bundle is rewritten atomically at the end of every :meth:`~OneRosterCsvAdapter.write`, so a change reported
 ``applied`` is on disk when the engine journals it. The bundle is of ``version`` (1.1 or 1.2, default 1.2) and
-``mode`` ``bulk`` (a full snapshot: deactivated enrollments are removed) or ``delta`` (``status`` and
-``dateLastModified`` — the time of the write — filled, removals as ``tobedeleted``). Written bundles are
+``mode`` ``bulk`` (a full snapshot: deactivated enrollments are removed, unless the person has results in the
+class — a snapshot cannot hold the results of someone not enrolled, so that change fails ``graded_enrollment``)
+or ``delta`` (``status`` and ``dateLastModified`` — the time of the write — filled, removals as
+``tobedeleted``). Written bundles are
 self-consistent: the org (``org``), term (``term``), course and category rows that classes, enrollments and line
 items point to are written too (:mod:`.csvrows`). :meth:`~OneRosterCsvAdapter.current` re-reads every stream it
 writes, so an interrupted run resumes. A user's sourcedId is its ``external_ids["oneroster"]``, else its 学号,
@@ -173,6 +175,12 @@ class OneRosterCsvAdapter(Adapter):
         deleted = e.status == "inactive" or change.action == "delete"
         name, row = self.rows.enrollment(e, deleted, now)
         if deleted and self.mode == "bulk":
+            if self.stage.graded(row["userSourcedId"], e.course_id):
+                raise DataError(_("{person} has results in class {course}; a bulk bundle cannot hold the results of "
+                                  "someone not enrolled, so the enrollment is kept. Write a delta bundle "
+                                  "(mode=delta), which marks it tobedeleted, or remove the results first.").format(
+                                      person=e.person.label(), course=e.course_id),
+                                code="graded_enrollment", where={"class": e.course_id, "user": row["userSourcedId"]})
             return self.stage.delete(name, row["sourcedId"])
         return self.stage.put(name, row)
 

@@ -117,6 +117,17 @@ class Stage:
             self.dirty = self.dirty or bool(gone)
             return bool(gone)
 
+    def graded(self, student: str, class_id: str) -> bool:
+        """Whether results.csv holds a result of ``student`` on a line item of class ``class_id``."""
+        with self.lock:
+            if self._db is None and not self.path.exists():
+                return False
+            found = self.db().execute(
+                "SELECT 1 FROM rows WHERE file = 'results.csv' AND json_extract(data, '$.studentSourcedId') = ? "
+                "AND json_extract(data, '$.lineItemSourcedId') IN (SELECT sid FROM rows WHERE file = 'lineItems.csv' "
+                "AND json_extract(data, '$.classSourcedId') = ?) LIMIT 1", (student, class_id)).fetchone()
+            return found is not None
+
     def rows(self, name: str) -> Iterator[dict[str, Any]]:
         """The staged rows of ``name`` by sourcedId."""
         for (data,) in self.db().execute("SELECT data FROM rows WHERE file = ? ORDER BY sid", (name,)):

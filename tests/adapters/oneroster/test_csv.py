@@ -243,3 +243,15 @@ def test_oversized_and_non_zip_bundles(tmp_path):
     with pytest.raises(DataError) as info:
         BundleReader(junk)
     assert info.value.code == "bad_zip"
+
+
+def test_a_bulk_bundle_keeps_the_enrollment_of_a_graded_student(tmp_path):
+    path = tmp_path / "bundle.zip"
+    _write_bundle(path, "1.2")  # 2025001 has a result in c1
+    leave = [Enrollment(person=PEOPLE[0], course_id="c1", status="inactive"),
+             Enrollment(person=PEOPLE[1], course_id="c1", role="teacher", status="inactive")]
+    with OneRosterCsvAdapter(path) as adapter:
+        kept, gone = adapter.write("enrollments", _changes("enrollments", leave))
+    assert kept.status == "failed" and kept.error["code"] == "graded_enrollment" and "mode=delta" in kept.message
+    assert gone.status == "applied"
+    assert [e.person.student_number for e in OneRosterCsvAdapter(path).read("enrollments")] == ["2025001"]
