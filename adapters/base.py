@@ -31,7 +31,12 @@ CAPABILITIES: dict[str, str] = {
 
 
 class ReadScope(BaseModel):
-    """What to read: a course (or all the adapter's courses), and only what changed since a bookmark."""
+    """What to read: a course (or all the adapter's courses), and only what changed since a bookmark.
+
+    ``options`` carries adapter-specific hints; adapters ignore the ones they do not know. The engine sets
+    ``options["target"] = True`` when it reads a sync's target to diff against it: a target that is a file not
+    written yet (a OneRoster bundle) then holds nothing, where a source by that name would be an error.
+    """
 
     model_config = ConfigDict(frozen=True)
 

@@ -146,7 +146,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     current: list[Record] = []
     people: list[Person] = []
     for course in courses:
-        scope = ReadScope(course_id=course)
+        scope = ReadScope(course_id=course, options={"target": True})  # a target not written yet holds nothing
         if stream in target.reads:
             current.extend(_read(target, stream, scope, progress, counted))
         if "persons" in target.reads:
@@ -240,12 +240,13 @@ def resume(run_id: int, target: Adapter | None = None, *, progress: Progress | N
     if journal.live_runs(run.target_key, exclude=run.pk):
         raise SyncRefused(_("Another sync is still writing to this target; wait for it or resume it."), "busy")
     options = SyncOptions.from_json(run.options)
-    if target is None:
-        from .specs import open_spec
-
-        target = open_spec(run.target_spec)
     journal.claim_operations(run)
-    return _apply_and_finish(run, target, open_work(run, retry_failed=True), options, progress)
+    if target is not None:
+        return _apply_and_finish(run, target, open_work(run, retry_failed=True), options, progress)
+    from .specs import open_spec
+
+    with open_spec(run.target_spec) as opened:  # closed here: a file target writes what is left on close
+        return _apply_and_finish(run, opened, open_work(run, retry_failed=True), options, progress)
 
 
 Work = list[tuple[int, Change, bool]]

@@ -31,7 +31,8 @@ from adapters.records import Course, Enrollment, LineItem, Person, Score, as_utc
 
 from .models import OrClass, OrEnrollment, OrLineItem, OrResult, OrUser
 
-__all__ = ["ENROLLMENT_ROLE", "META_STATUS", "META_TIMESTAMP", "RESULT_NAMESPACE", "Identity", "course_record",
+__all__ = ["ENROLLMENT_ROLE", "META_STATUS", "META_TIMESTAMP", "RESULT_NAMESPACE", "Identity", "checked_maximum",
+           "course_record",
            "enrollment_record", "line_item_record", "newer_than", "person_record", "result_id",
            "result_stamp", "score_record", "score_status_for", "status_from", "written_by_us"]
 
@@ -86,7 +87,7 @@ class Identity:
 def full_name(given: str | None, family: str | None) -> str | None:
     """张三 for Chinese names (family name first, no space); "Given Family" otherwise."""
     given, family = (given or "").strip(), (family or "").strip()
-    if not given or not family:
+    if not given or not family or given == family:  # one word is written as both (both are required in CSV)
         return (family or given) or None
     if _CJK.search(given) and _CJK.search(family):
         return family + given
@@ -164,10 +165,24 @@ def score_status_for(score: Score) -> str:
     return _FROM_STATUS.get(score.status, "fully graded")
 
 
+def checked_maximum(value: float | None, where: str) -> float | None:
+    """``value`` as a maximum score to rescale by; ``DataError`` ``bad_maximum`` when it is below zero (a negative
+    maximum would turn every grade upside down). ``where`` names the item or grade for the message."""
+    if value is not None and value < 0:
+        raise DataError(_("{where} has the maximum score {value}, below zero; no grade is rescaled by it. Correct "
+                          "the maximum (resultValueMax, or the source's full marks) and run again.").format(
+                              where=where, value=value), code="bad_maximum", where={"item": where})
+    return value
+
+
 def points_for(score: Score, result_max: float | None) -> float | None:
-    """``score.value`` on the line item's scale (``resultValueMax``), or ``None`` for a text grade."""
+    """``score.value`` on the line item's scale (``resultValueMax``), or ``None`` for a text grade. A negative
+    maximum on either side raises ``DataError`` ``bad_maximum`` (:func:`checked_maximum`)."""
     if score.value is None:
         return None
+    item = score.line_item_id or "?"
+    checked_maximum(score.max_score, item)
+    checked_maximum(result_max, item)
     if score.scale == "points":
         if score.max_score and result_max and abs(score.max_score - result_max) > 1e-9:
             return round(score.value / score.max_score * result_max, 6)

@@ -9,7 +9,8 @@ stream from the zip (UTF-8; a BOM is tolerated); a row with the wrong number of 
 without ``status`` / ``dateLastModified``, raises :class:`~adapters.errors.DataError` with the file and line.
 
 Writing (:class:`BundleWriter`) produces the manifest with a row for every data file of the version,
-the exact headers, UTF-8 without BOM, ``\\r\\n`` line ends; in bulk files ``status`` and
+the exact headers, UTF-8 without BOM, ``\\r\\n`` line ends, free-text cells that look like spreadsheet
+formulas behind a single quote (:func:`.csvrows.safe_text`); in bulk files ``status`` and
 ``dateLastModified`` are blank, in delta files they are filled. The zip is written to a temporary file
 beside the target and renamed over it, so a reader never sees half a bundle and a failure leaves the old
 file untouched.
@@ -32,6 +33,7 @@ from pathlib import Path
 from adapters.errors import DataError
 from adapters.i18n import Translator
 
+from .csvrows import TEXT_COLUMNS, safe_text
 from .spec import CSV_FILES, CSV_HEADERS
 
 __all__ = ["BundleReader", "BundleWriter", "Limits", "Manifest"]
@@ -292,7 +294,7 @@ class BundleWriter:
         writer.writerow(header)
         count = 0
         for row in rows:
-            cells = [str(row.get(h) or "") for h in header]
+            cells = [safe_text(row.get(h)) if h in TEXT_COLUMNS else str(row.get(h) or "") for h in header]
             if self.mode == "bulk":
                 cells[1] = cells[2] = ""
             elif not cells[1] or not cells[2]:

@@ -2,8 +2,13 @@
 
 Grammar (REST binding, "Filtering"): ``<field><op>'<value>'``, optionally joined to one more clause by
 `` AND `` or `` OR ``. Operators: ``= != > >= < <= ~`` (``~`` is "contains"). Fields may be dotted
-(``class.sourcedId``). The specification gives no escape for a quote inside a value; we double it
-(``O''Brien``, as SQL does, and as our test server reads it) and refuse control characters. The whole
+(``class.sourcedId``). The grammar has no escape character: a value is everything between the quote after
+the operator and the quote that ends the clause, so a quote inside a value is sent as it is
+(``familyName='O'Brien'``). That is how independent servers read it: Ed-Fi's OneRoster API strips only the
+outer quotes of each clause (``OneRosterQueryService.parseOneRosterFilter``), a Flask 1.1 server matches
+``'(.*)'`` greedily (Masterjx9/oneroster ``app/utils/collection_response.py``); a doubled quote (``O''Brien``)
+reaches both as two quotes and matches nobody (issue #12). What the grammar cannot say is refused rather than
+guessed: control characters, and a value holding `` AND `` / `` OR `` (the words that join clauses). The whole
 query is percent-encoded with ``%20`` for spaces (never ``+``), which every server decodes alike.
 """
 
@@ -25,6 +30,7 @@ _ = Translator.for_package("adapters").gettext
 OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "~")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_JOINER = re.compile(r"\s(AND|OR)\s")
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,8 @@ class Clause:
     value: str
 
     def render(self) -> str:
-        """The clause as text, with the value quoted and its quotes doubled; raise ``DataError`` if unsafe."""
+        """The clause as text, the value between single quotes as it is; raise ``DataError`` if the grammar cannot
+        carry it (see the module docstring)."""
         if not _FIELD.match(self.field):
             raise DataError(_("{field!r} is not a OneRoster field name.").format(field=self.field),
                             code="bad_filter", where={"field": self.field})
@@ -47,7 +54,11 @@ class Clause:
         if _CONTROL.search(value):
             raise DataError(_("A filter value may not contain control characters."), code="bad_filter",
                             where={"field": self.field})
-        return f"{self.field}{self.op}'{value.replace(chr(39), chr(39) * 2)}'"
+        if _JOINER.search(value):
+            raise DataError(_("A OneRoster filter value may not contain AND or OR between spaces: the filter "
+                              "grammar would read it as two clauses. Filter on the sourcedId instead."),
+                            code="bad_filter", where={"field": self.field})
+        return f"{self.field}{self.op}'{value}'"
 
 
 def build_filter(first: Clause | None, logic: str = "AND", second: Clause | None = None) -> str | None:

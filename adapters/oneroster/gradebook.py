@@ -1,7 +1,10 @@
 """Writing grades to a OneRoster gradebook: line items and results, idempotent and stale-safe.
 
 - Line items: ``PUT /lineItems/{sourcedId}`` with ``{"lineItem": {...}}`` (1.1 and 1.2). Unchanged items
-  (same title, class and maximum) are not sent again.
+  (same title, class and maximum) are not sent again. ``assignDate`` and ``dueDate`` are date-times (the
+  official 1.2 OpenAPI, ``gradebookservice.yaml``: ``format: date-time``, "Model Primitive Datatype = DateTime";
+  1.1's binding has them as DateTime too), never bare dates: a strict provider answers a date with 422. A
+  negative maximum is refused (``bad_maximum``), for line items and for the rescaling of results.
 - Results: per (class, line item) the current results are listed once
   (``GET /classes/{c}/lineItems/{li}/results``). A result equal to ours is ``unchanged``. Unless the change is
   forced, a result mooc-bridge did not write (no ``mooc-bridge.*`` metadata: a teacher's or another system's
@@ -35,6 +38,7 @@ from .convert import (
     META_STATUS,
     META_TIMESTAMP,
     RESULT_NAMESPACE,
+    checked_maximum,
     line_item_record,
     newer_than,
     points_for,
@@ -130,14 +134,15 @@ class GradebookWriter:
         if klass is None:
             raise FatalError(_("The OneRoster provider has no class {sid}.").format(sid=record.course_id),
                              code="unknownobject", where={"class": record.course_id})
-        day = (record.updated_at or datetime.now(UTC)).astimezone(UTC).date().isoformat()
+        maximum = checked_maximum(record.max_score, record.line_item_id) or 100.0
+        now = datetime.now(UTC)
+        when = format_datetime(record.updated_at or now)  # DateTime in the REST bindings (module docstring)
         body: dict[str, Any] = {
-            "sourcedId": record.line_item_id, "status": "active",
-            "dateLastModified": format_datetime(datetime.now(UTC)),
-            "title": record.title or record.line_item_id, "assignDate": day, "dueDate": day,
+            "sourcedId": record.line_item_id, "status": "active", "dateLastModified": format_datetime(now),
+            "title": record.title or record.line_item_id, "assignDate": when, "dueDate": when,
             "class": self.ref("rostering", "classes", "class", record.course_id),
             "category": self.ref("gradebook", "categories", "category", self.category()),
-            "resultValueMin": 0.0, "resultValueMax": record.max_score or 100.0,
+            "resultValueMin": 0.0, "resultValueMax": maximum,
         }
         school = self.client.settings.school or (klass.school.sourcedId if klass.school else None)
         term = klass.terms[0].sourcedId if klass.terms else None

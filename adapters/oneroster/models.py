@@ -8,13 +8,14 @@ which the client turns into a :class:`~adapters.errors.DataError` naming the col
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["GUIDRef", "OrClass", "OrEnrollment", "OrLineItem", "OrResult", "OrUser", "StatusInfo", "UserId",
-           "minor_codes"]
+           "minor_codes", "status_details"]
 
 
 class _Model(BaseModel):
@@ -139,6 +140,57 @@ class StatusInfo(_Model):
     imsx_severity: str | None = None
     imsx_description: str | None = None
     imsx_CodeMinor: dict[str, Any] | None = None
+
+
+DETAIL_LIMIT = 300
+"""At most this many characters of a provider's ``imsx_description`` go into a message."""
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
+
+
+def status_details(body: Any) -> str | None:
+    """What a provider said in its ``imsx_StatusInfo`` (``codeMajor/severity: description``), made safe to show:
+    control and bidirectional characters become spaces, whitespace is collapsed, and the text is cut to
+    :data:`DETAIL_LIMIT` characters; ``None`` when the body says nothing."""
+    info = _status_info(body)
+    if info is None:
+        return None
+    parts = [str(info.get(k) or "").strip() for k in ("imsx_codeMajor", "imsx_severity")]
+    head = "/".join(p for p in parts if p)
+    text = " ".join(_UNPRINTABLE.sub(" ", str(info.get("imsx_description") or "")).split())
+    if len(text) > DETAIL_LIMIT:
+        text = text[: DETAIL_LIMIT - 1] + "…"
+    said = ": ".join(p for p in (_UNPRINTABLE.sub(" ", head)[:40], text) if p)
+    return said or None
+
+
+def _status_info(body: Any) -> dict | None:
+    import json
+
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:  # a body cut short by the HTTP layer: take the fields that are there
+            found = {name: _json_text(m.group(2)) for m in _IMSX_FIELD.finditer(body)
+                     for name in [m.group(1)] if name}
+            return found or None
+    if not isinstance(body, dict):
+        return None
+    for info in (body.get("imsx_StatusInfo"), *(body.get("statusInfoSet") or [])[:1], body):
+        if isinstance(info, dict) and ("imsx_codeMajor" in info or "imsx_description" in info):
+            return info
+    return None
+
+
+_IMSX_FIELD = re.compile(r'"(imsx_codeMajor|imsx_severity|imsx_description)"\s*:\s*"((?:[^"\\]|\\.)*)')
+
+
+def _json_text(raw: str) -> str:
+    import json
+
+    try:
+        return json.loads(f'"{raw}"')
+    except ValueError:
+        return raw.rstrip("\\")
 
 
 def minor_codes(body: Any) -> list[str]:

@@ -17,9 +17,11 @@ OneRoster defines.
   people).
 - Query: ``filter``, ``sort``, ``orderBy`` and ``fields`` are percent-encoded into the URL (``%20`` for
   spaces); see :mod:`.filters` for building a filter safely.
-- Errors: an ``imsx_StatusInfo`` body refines the HTTP error: ``invalid_filter_field`` /
-  ``invalid_selection_field`` / ``unknownobject`` / ``unauthorisedrequest`` / ``forbidden`` are fatal with
-  that code, ``server_busy`` is retriable (429 is retried by the HTTP policy, honouring ``Retry-After``).
+- Errors: an ``imsx_StatusInfo`` body refines the HTTP error, and its ``imsx_codeMajor``/``imsx_severity``/
+  ``imsx_description`` are added to the message (control characters removed, at most 300 characters):
+  ``invalid_filter_field`` / ``invalid_selection_field`` / ``unknownobject`` / ``unauthorisedrequest`` /
+  ``forbidden`` are fatal with that code, ``server_busy`` is retriable (429 is retried by the HTTP policy,
+  honouring ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from adapters.i18n import Translator
 
 from .access import Access
 from .filters import query_string
-from .models import minor_codes
+from .models import minor_codes, status_details
 from .settings import OneRosterSettings
 from .spec import MEDIA_TYPE
 
@@ -140,7 +142,17 @@ class OneRosterPaginator(LinkHeaderPaginator):
 
 
 def translate_error(exc: AdapterError, what: str = "") -> AdapterError:
-    """Refine ``exc`` with the ``imsx_CodeMinor`` of its body (see the module docstring)."""
+    """Refine ``exc`` with the ``imsx_CodeMinor`` of its body (see the module docstring), and say what the
+    provider said (:func:`.models.status_details`: bounded, sanitised)."""
+    error = _translate(exc, what)
+    said = status_details(exc.body)
+    if said and said not in error.message:
+        error.message = _("{message} The provider said: {details}").format(message=error.message, details=said)
+        error.where = {**error.where, "provider_said": said}
+    return error
+
+
+def _translate(exc: AdapterError, what: str = "") -> AdapterError:
     codes = minor_codes(exc.body)
     if not codes:
         return exc

@@ -404,6 +404,7 @@ def _post_results(fake: FakeOneRoster, item_sid: str, body: dict):
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 def _validate(fake: FakeOneRoster, collection: str, record: dict) -> None:
@@ -428,3 +429,6 @@ def _validate(fake: FakeOneRoster, collection: str, record: dict) -> None:
         missing = [n for n in needed if not record.get(n)]
         if missing:
             raise HttpError(400, "invaliddata", f"missing {missing}")
+        for name in ("assignDate", "dueDate"):  # 1.2 OpenAPI gradebookservice.yaml: format: date-time (422 else,
+            if not _DATETIME.match(str(record[name])):  # as Prism answers a body that breaks the schema)
+                raise HttpError(422, "invaliddata", f"{name} must be a date-time (ISO 8601), not {record[name]!r}")

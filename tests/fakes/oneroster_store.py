@@ -6,8 +6,11 @@ dict of records (tests) or a lazy table that makes record ``i`` on demand (bench
 thousands of rows), with touched and deleted records kept beside it.
 
 Filter grammar: ``<field><op>'<value>'`` with ``op`` in ``= != > >= < <= ~``, optionally one `` AND `` /
-`` OR `` and a second clause; a quote inside a value is written twice. Anything else, or a field the
-collection does not have, is ``invalid_filter_field``.
+`` OR `` and a second clause. There is no escape: a value runs from the quote after the operator to the last
+quote of its clause, so ``familyName='O'Brien'`` means O'Brien — as independent servers read it (Ed-Fi's
+OneRoster API strips the outer quotes of each clause in ``OneRosterQueryService.parseOneRosterFilter``;
+Masterjx9/oneroster matches ``'(.*)'`` in ``app/utils/collection_response.py``), and ``O''Brien`` is two quotes.
+Anything else, or a field the collection does not have, is ``invalid_filter_field``.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from typing import Any
 __all__ = ["FilterError", "HttpError", "LazyTable", "Table", "compile_filter", "field_value", "project"]
 
 _CLAUSE = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*)\s*"
-                     r"(!=|>=|<=|=|>|<|~)\s*'((?:[^']|'')*)'\s*")
-_LOGIC = re.compile(r"(AND|OR)(?=\s)")
+                     r"(!=|>=|<=|=|>|<|~)\s*'(.*)'\s*", re.DOTALL)
+_LOGIC = re.compile(r"'\s+(AND|OR)\s+")
 
 
 class HttpError(Exception):
@@ -91,22 +94,20 @@ def compile_filter(text: str | None, fields: set[str]) -> Callable[[dict], bool]
     """Parse a filter expression into a predicate; ``FilterError`` for anything outside the grammar."""
     if text is None or text == "":
         return None
-    clauses, logic, pos = [], None, 0
-    while True:
-        match = _CLAUSE.match(text, pos)
+    parts = _LOGIC.split(text)
+    if len(parts) not in (1, 3):
+        raise FilterError(f"cannot parse filter {text!r}")
+    logic = parts[1] if len(parts) == 3 else None
+    texts = [parts[0] + "'", parts[2]] if logic else [text]
+    clauses = []
+    for part in texts:
+        match = _CLAUSE.fullmatch(part)
         if not match:
-            raise FilterError(f"cannot parse filter at {text[pos:]!r}")
+            raise FilterError(f"cannot parse filter at {part!r}")
         name, op, raw = match.groups()
         if name.split(".")[0] not in fields:
             raise FilterError(f"unknown filter field {name!r}")
-        clauses.append((name, op, raw.replace("''", "'")))
-        pos = match.end()
-        if pos == len(text):
-            break
-        joined = _LOGIC.match(text, pos)
-        if not joined or logic is not None:
-            raise FilterError(f"cannot parse filter at {text[pos:]!r}")
-        logic, pos = joined.group(1), joined.end()
+        clauses.append((name, op, raw))
 
     def one(record: dict, clause: tuple[str, str, str]) -> bool:
         try:

@@ -11,7 +11,7 @@ import responses
 from adapters.errors import AdapterError, DataError, FatalError
 from adapters.oneroster.delta import DeltaWindow
 from adapters.oneroster.filters import Clause, build_filter, format_datetime
-from adapters.oneroster.models import minor_codes
+from adapters.oneroster.models import DETAIL_LIMIT, minor_codes
 from adapters.oneroster.rest import OneRosterClient
 from adapters.oneroster.settings import OneRosterSettings
 
@@ -34,12 +34,13 @@ def imsx(minor):
                                                         "imsx_codeMinorFieldValue": minor}]}}
 
 
-def test_filters_quote_escape_and_join_at_most_two_clauses():
+def test_filters_send_a_quote_as_it_is_and_join_at_most_two_clauses():
     since = datetime(2025, 5, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
     text = build_filter(Clause("familyName", "=", "O'Brien"), "AND", Clause("dateLastModified", ">",
                                                                             format_datetime(since)))
-    assert text == "familyName='O''Brien' AND dateLastModified>'2025-05-01T00:00:00.000Z'"
-    for bad in (Clause("a b", "=", "x"), Clause("name", "==", "x"), Clause("name", "=", "a\nb")):
+    assert text == "familyName='O'Brien' AND dateLastModified>'2025-05-01T00:00:00.000Z'"
+    for bad in (Clause("a b", "=", "x"), Clause("name", "==", "x"), Clause("name", "=", "a\nb"),
+                Clause("name", "=", "x' OR sourcedId!='"), Clause("title", "=", "Rock AND Roll")):
         with pytest.raises(DataError):
             build_filter(bad)
     with pytest.raises(DataError):
@@ -132,6 +133,21 @@ def test_imsx_errors_map_onto_typed_errors(status, minor, code, retriable):
         list(client.pages("rostering", "users", "users", filter="x='1'"))
     assert info.value.code == code and info.value.retriable is retriable
     assert minor in info.value.where["imsx"]
+
+
+@responses.activate
+def test_provider_error_details_reach_the_message_bounded_and_sanitised():
+    _token(responses)
+    said = "assignDate: must match format \"date-time\"\x1b[31m\u202e" + "x" * 1000
+    responses.add(responses.GET, ROOT + "/users", status=422, json={**imsx("invaliddata"), "imsx_description": said})
+    client = OneRosterClient(_settings())
+    with pytest.raises(AdapterError) as info:
+        list(client.pages("rostering", "users", "users"))
+    message = info.value.message
+    assert 'failure/error: assignDate: must match format "date-time"' in message
+    assert "\x1b" not in message and "\u202e" not in message
+    assert message.count("x") <= DETAIL_LIMIT and message.endswith("…")
+    assert info.value.where["provider_said"].startswith("failure/error: assignDate")
 
 
 @responses.activate

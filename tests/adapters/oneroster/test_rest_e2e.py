@@ -191,3 +191,31 @@ def test_read_scores_back_as_points(sis, adapter):
     assert scores[0].value == 35 and scores[0].max_score == 50 and scores[0].scale == "points"
     assert scores[0].status == "absent" and scores[0].person.student_number == "2025001"
     assert scores[0].timestamp == datetime(2025, 12, 1, tzinfo=UTC)
+
+
+def test_line_item_dates_are_date_times_and_a_negative_maximum_is_refused(sis, adapter):
+    when = datetime(2025, 12, 1, 8, 30, tzinfo=UTC)
+    item = LineItem(course_id="c1", line_item_id="li-dt", title="Quiz", max_score=10, updated_at=when)
+    result = adapter.write("line_items", [Change(key="li", stream="line_items", action="create", record=item)])[0]
+    assert result.status == "applied", result.message  # the fake answers 422 to a bare date, as the schema says
+    stored = sis.tables["lineItems"].get("li-dt")
+    assert stored["assignDate"] == stored["dueDate"] == "2025-12-01T08:30:00.000Z"
+    negative = item.model_copy(update={"line_item_id": "li-neg", "max_score": -10})
+    refused = adapter.write("line_items", [Change(key="n", stream="line_items", action="create", record=negative)])[0]
+    assert refused.status == "failed" and refused.error["code"] == "bad_maximum" and "-10" in refused.message
+    assert sis.tables["lineItems"].get("li-neg") is None
+    score = _score("u1", 5, when).model_copy(update={"max_score": -50})
+    refused = adapter.write("scores", [Change(key="s", stream="scores", action="create", record=score)])[0]
+    assert refused.status == "failed" and refused.error["code"] == "bad_maximum"
+    assert not [r for r in sis.tables["results"].all() if r["student"]["sourcedId"] == "u1"]
+
+
+def test_a_quote_in_a_looked_up_value_finds_the_person(sis):
+    sis.add_user("ob", username="o'brien", identifier="OB-1", given="Pat", family="O'Brien")
+    sis.add_enrollment("eob", "ob", "c1")
+    with make_adapter(sis, student_number="username") as adapter:
+        score = Score(person=Person(student_number="o'brien"), course_id="c1", line_item_id="li1", value=40,
+                      max_score=50, scale="points", timestamp=datetime(2025, 12, 2, tzinfo=UTC))
+        result = adapter.write("scores", [Change(key="q", stream="scores", action="create", record=score)])[0]
+    assert result.status == "applied", result.message
+    assert any("username%3D%27o%27brien%27" in path for _m, path, _s in sis.requests)
