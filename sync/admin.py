@@ -2,7 +2,7 @@
 
 The journal is an audit trail: nothing here adds, edits or deletes a run or an operation. The only
 change an admin page makes is marking a review item resolved, and (with the change permission on runs)
-handing an interrupted run back to the Celery workers.
+handing an interrupted run back to the Celery workers, or approving or discarding a run held for approval.
 """
 
 from __future__ import annotations
@@ -62,12 +62,12 @@ class SyncRunAdmin(_ReadOnly):
                     "started_at", "finished_at")
     list_filter = ("status", "kind", "dry_run")
     search_fields = ("source_spec", "target_spec", "target_key")
-    readonly_fields = ("kind", "status", "dry_run", "source_spec", "target_spec", "target_key", "progress_column",
-                       "options", "counts", "progress", "bookmark", "error", "host", "pid", "started_at",
-                       "heartbeat_at", "finished_at")
+    readonly_fields = ("kind", "status", "hold_column", "dry_run", "source_spec", "target_spec", "target_key",
+                       "progress_column", "options", "counts", "progress", "bookmark", "error", "host", "pid",
+                       "started_at", "heartbeat_at", "finished_at")
     exclude = ("report",)
     inlines = [ChunkInline]
-    actions = ["resume_on_workers"]
+    actions = ["resume_on_workers", "approve_on_workers", "discard_held"]
 
     @admin.display(description=gettext_lazy("progress"))
     def progress_column(self, run: SyncRun) -> str:
@@ -78,6 +78,16 @@ class SyncRunAdmin(_ReadOnly):
             text += _(", {done} of {total} worker tasks").format(done=data["chunks"].get("done", 0),
                                                                  total=data["chunks"]["total"])
         return text
+
+    @admin.display(description=gettext_lazy("held for approval because"))
+    def hold_column(self, run: SyncRun) -> str:
+        """Why the run held (its shares and limits), or "-"."""
+        from .hold import HOLD_REASONS
+
+        hold = (run.report or {}).get("hold") or {}
+        return "; ".join(_(HOLD_REASONS[r["code"]]).format(**{**r, "percent": f"{r['percent']:g}",
+                                                              "limit": f"{r['limit']:g}"})
+                         for r in hold.get("reasons", []) if r.get("code") in HOLD_REASONS) or "-"
 
     def has_resume_permission(self, request) -> bool:
         """Handing a run back to the workers needs the change permission on runs (the pages stay read-only)."""
@@ -97,6 +107,37 @@ class SyncRunAdmin(_ReadOnly):
             else:
                 self.message_user(request, _("Run {run} was handed to the workers.").format(run=run.pk),
                                   messages.SUCCESS)
+
+
+    @admin.action(description=gettext_lazy("Approve: apply the held plan on the Celery workers"),
+                  permissions=["resume"])
+    def approve_on_workers(self, request, queryset: Any) -> None:
+        """Apply each selected held run's plan on the workers (:func:`sync.tasks.enqueue_approve`)."""
+        from .runner import SyncRefused
+        from .tasks import enqueue_approve
+
+        for run in queryset:
+            try:
+                enqueue_approve(run.pk)
+            except SyncRefused as refused:
+                self.message_user(request, refused.message, messages.WARNING)
+            else:
+                self.message_user(request, _("Run {run} was approved and handed to the workers.").format(run=run.pk),
+                                  messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("Discard the held plan"), permissions=["resume"])
+    def discard_held(self, request, queryset: Any) -> None:
+        """Drop each selected held run's plan (:func:`sync.approval.discard`); nothing of it is written."""
+        from .approval import discard
+        from .runner import SyncRefused
+
+        for run in queryset:
+            try:
+                discard(run.pk)
+            except SyncRefused as refused:
+                self.message_user(request, refused.message, messages.WARNING)
+            else:
+                self.message_user(request, _("Run {run} was discarded.").format(run=run.pk), messages.SUCCESS)
 
 
 @admin.register(Operation)

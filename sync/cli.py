@@ -4,6 +4,8 @@
                                    [--unenroll] [--force] [--match email,phone] [--workers N]
                                    [--celery [--chunk-size N] [--wait]]
     mooc-bridge sync resume RUN [--json] [--report FILE] [--celery [--wait]]
+    mooc-bridge sync approve RUN [--json] [--report FILE] [--celery [--wait]]
+    mooc-bridge sync discard RUN
     mooc-bridge sync runs [--json] [--limit N]
     mooc-bridge sync status RUN [--json] [--wait] [--timeout SECONDS]
     mooc-bridge sync report RUN [--json] [--report FILE]
@@ -12,8 +14,13 @@
 run number and returns; ``--wait`` follows its progress until it ends. The Celery app is the current one
 (inside the LMS: the LMS's), or the one ``MOOC_BRIDGE_CELERY_APP`` names (``module:attribute``).
 
+A run that would unenroll more than 10% of the target's active enrollments, or change or remove more than 50%
+of its records, holds for approval: its plan is saved and printed, nothing is written, and the exit code is 3.
+``approve RUN`` applies exactly that plan (re-reading each record first); ``discard RUN`` drops it;
+``--max-unenroll PCT`` / ``--max-change PCT`` raise the limits for one run (docs/decisions/0022).
+
 Exit codes: 0 done; 1 refused, interrupted, or some operations failed (they are listed); 2 usage error or
-unreadable input. No traceback reaches the user (``MOOC_BRIDGE_DEBUG=1`` shows it).
+unreadable input; 3 held for approval. No traceback reaches the user (``MOOC_BRIDGE_DEBUG=1`` shows it).
 """
 
 from __future__ import annotations
@@ -76,10 +83,23 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                        help=_("send source course SRC to target course DST (repeatable)"))
         p.add_argument("--item-map", action="append", default=[], metavar="SRC=DST",
                        help=_("send source grade item SRC to target item DST (repeatable)"))
+        p.add_argument("--max-unenroll", type=float, default=None, metavar="PCT",
+                       help=_("hold for approval only when more than PCT%% of the active enrollments would be removed "
+                              "(default 10)"))
+        p.add_argument("--max-change", type=float, default=None, metavar="PCT",
+                       help=_("hold for approval only when more than PCT%% of the target's records would be changed "
+                              "or removed (default 50)"))
         _common(p)
     p = sub.add_parser("resume", help=_("finish an interrupted run"), description=_("finish an interrupted run"))
     p.add_argument("run", type=int, metavar="RUN")
     _common(p)
+    p = sub.add_parser("approve", help=_("apply the plan of a run held for approval"),
+                       description=_("apply the plan of a run held for approval"))
+    p.add_argument("run", type=int, metavar="RUN")
+    _common(p)
+    p = sub.add_parser("discard", help=_("drop the plan of a run held for approval"),
+                       description=_("drop the plan of a run held for approval"))
+    p.add_argument("run", type=int, metavar="RUN")
     p = sub.add_parser("report", help=_("show the report of a run"), description=_("show the report of a run"))
     p.add_argument("run", type=int, metavar="RUN")
     p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
@@ -174,12 +194,15 @@ def _run(args, bars: _Bars) -> int:
             raise _Refused(_("--match takes email, phone or username, not {keys}.").format(keys=", ".join(bad)), 2)
         if args.workers < 1 or any(v is not None and v < 1 for v in (args.batch_size, args.chunk_size)):
             raise _Refused(_("--workers, --batch-size and --chunk-size must be at least 1."), 2)
+        if any(v is not None and not 0 <= v <= 100 for v in (args.max_unenroll, args.max_change)):
+            raise _Refused(_("--max-unenroll and --max-change take a percentage from 0 to 100."), 2)
         options = SyncOptions(dry_run=args.dry_run, unenroll=args.unenroll, force=args.force, match=match,
                               workers=args.workers, batch_size=args.batch_size, source_spec=str(source_spec),
                               target_spec=str(target_spec), source_course=source_spec.options.get("course"),
                               target_course=target_spec.options.get("course"),
                               course_map=_pairs(args.course_map, "--course-map"),
-                              item_map=_pairs(args.item_map, "--item-map"), delta=args.delta)
+                              item_map=_pairs(args.item_map, "--item-map"), delta=args.delta,
+                              max_unenroll=args.max_unenroll, max_change=args.max_change)
         if args.celery:
             from .tasks import enqueue_sync
 
@@ -192,6 +215,20 @@ def _run(args, bars: _Bars) -> int:
         from .tasks import enqueue_resume
 
         return _queued(args, enqueue_resume(args.run, chunk_size=args.chunk_size))
+    elif args.command == "approve" and args.celery:
+        from .tasks import enqueue_approve
+
+        return _queued(args, enqueue_approve(args.run, chunk_size=args.chunk_size))
+    elif args.command == "approve":
+        from .approval import approve
+        from .report import from_journal
+
+        data = from_journal(approve(args.run, progress=bars))
+    elif args.command == "discard":
+        from .approval import discard
+
+        print(_("Run {run} was discarded: nothing of its plan will be written.").format(run=discard(args.run).pk))
+        return 0
     elif args.command == "status":
         return _status(args.run, args.json, args.wait, args.timeout)
     elif args.command == "resume":

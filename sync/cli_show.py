@@ -41,6 +41,8 @@ def print_summary(data: dict[str, Any], out) -> None:
     for state, value in sorted(data["counts"].get("states", {}).items()):
         print(f"  {_(STATE_LABELS.get(state, state))}: {value}", file=out)
     changes = data["changes"]
+    if data.get("hold"):
+        _held(data, out)
     if run["dry_run"] and changes:
         print(_("Plan:"), file=out)
         for entry in changes[:SHOWN]:
@@ -61,6 +63,32 @@ def print_summary(data: dict[str, Any], out) -> None:
             person = case["person"]
             who = person.get("student_number") or person.get("email") or person.get("username") or "?"
             print(f"  {who} {person.get('name') or ''}: {case['message']}", file=out)
+
+
+def _held(data: dict[str, Any], out) -> None:
+    """Why the run holds (or, in a dry run, would hold), whom it would remove or change, and what to do next."""
+    run, hold = data["run"], data["hold"]
+    if run["dry_run"]:
+        print(_("A real run would hold for approval:"), file=out)
+    elif hold.get("approved_at"):
+        print(_("Held for approval, approved at {moment}:").format(moment=hold["approved_at"]), file=out)
+    else:
+        print(_("Held for approval: nothing was written."), file=out)
+    for reason in hold["reasons"]:
+        print(f"  {reason['message']}", file=out)
+    if run["status"] != "held":
+        return
+    for action, title in (("delete", _("Would remove ({count}):")), ("update", _("Would change ({count}):"))):
+        entries = [e for e in data["changes"] if e["action"] == action and e["state"] in ("planned", "started")]
+        if entries:
+            print(title.format(count=len(entries)), file=out)
+        for entry in entries[:SHOWN]:
+            print(f"  {entry['subject']}: {entry['message']}", file=out)
+        if len(entries) > SHOWN:
+            print(_("  … and {count} more (see --report)").format(count=len(entries) - SHOWN), file=out)
+    print(_("Check the plan, then apply it with 'mooc-bridge sync approve {run}' or drop it with 'mooc-bridge sync "
+            "discard {run}'; to apply such a run at once, raise the limit with --max-unenroll or --max-change.").format(
+                run=run["id"]), file=out)
 
 
 def _said(entry: dict[str, Any]) -> str | None:
@@ -96,8 +124,11 @@ def emit(args, data: dict[str, Any]) -> None:
 
 
 def status_code(data: dict[str, Any]) -> int:
-    """The exit code of a finished run's report: 0 done, 1 otherwise."""
-    return 0 if data["run"]["status"] == "done" else 1
+    """The exit code of a finished run's report: 0 done, 3 held for approval, 1 otherwise."""
+    return _CODES.get(data["run"]["status"], 1)
+
+
+_CODES = {"done": 0, "held": 3}
 
 
 def _show_progress(data: dict[str, Any], out) -> None:
@@ -146,7 +177,7 @@ def status(run_id: int, as_json: bool, wait: bool, timeout: float | None) -> int
         print(json.dumps(data, ensure_ascii=False))
     if not wait:
         return 0
-    return 0 if run.status == SyncRun.DONE else 1
+    return _CODES.get(run.status, 1)
 
 
 def runs(args) -> int:
@@ -166,6 +197,10 @@ def runs(args) -> int:
         flag = _(" (dry run)") if row["dry_run"] else ""
         print(f"{row['id']:>6}  {row['kind']:<7} {row['status']:<12} {row['started_at'] or '':<26} "
               f"{row['source']} → {row['target']}{flag}")
+    held = [str(row["id"]) for row in rows if row["status"] == "held"]
+    if held:
+        print(_("Held for approval: {runs}. See why with 'mooc-bridge sync report RUN', then 'mooc-bridge sync "
+                "approve RUN' or 'mooc-bridge sync discard RUN'.").format(runs=", ".join(held)))
     return 0
 
 

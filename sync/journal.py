@@ -25,9 +25,10 @@ from .models import Operation, ReviewItem, SyncChunk, SyncRun
 from .plan import Plan, PlannedOp
 from .plan_model import kept_courses, newly_kept
 
-__all__ = ["STALE_AFTER", "claim_chunk", "claim_operations", "close_if_complete", "create_run", "cut_chunks",
-           "finish_chunk", "finish_run", "is_alive", "live_runs", "mark_started", "progress_of", "record_results",
-           "renew_chunk", "save_plan", "state_counts", "supersede"]
+__all__ = ["STALE_AFTER", "approve_run", "claim_chunk", "claim_operations", "close_if_complete", "create_run",
+           "cut_chunks", "discard_run", "finish_chunk", "finish_run", "hold_run", "is_alive", "live_runs",
+           "mark_started", "newer_run", "progress_of", "record_results", "renew_chunk", "save_plan", "state_counts",
+           "supersede"]
 
 STALE_AFTER = timedelta(minutes=15)
 """A run on another host that has not written a heartbeat for this long is taken as dead."""
@@ -239,6 +240,51 @@ def finish_run(run: SyncRun, status: str, *, counts: dict[str, Any] | None = Non
             fields.append(name)
     run.save(update_fields=fields)
     return run
+
+
+# --- hold for approval (docs/decisions/0022) ---------------------------------------------------------------------
+
+def hold_run(run: SyncRun, report: dict[str, Any], hold: dict[str, Any]) -> SyncRun:
+    """Close ``run`` as ``held``: its plan is journalled (``planned``), nothing was written; ``hold`` says why."""
+    run.report = {**report, "hold": hold}
+    run.progress = {**(run.progress or {}), "phase": "held"}
+    run.save(update_fields=["progress"])
+    return finish_run(run, SyncRun.HELD, counts={**(report.get("counts") or {}), "states": state_counts(run)},
+                      report=run.report)
+
+
+def newer_run(run: SyncRun) -> SyncRun | None:
+    """The newest run (not a dry run) on ``run``'s target started after it: its plan makes ``run``'s stale."""
+    return SyncRun.objects.filter(target_key=run.target_key, dry_run=False, pk__gt=run.pk).order_by("-pk").first()
+
+
+def approve_run(run: SyncRun, *, celery_host: str | None = None, progress: dict[str, Any] | None = None) -> bool:
+    """Move ``run`` from ``held`` to ``running`` (one conditional ``UPDATE``: of two approvals one wins), owned by
+    this process, or by Celery when ``celery_host`` is given. The run is marked approved, so every operation is
+    re-read before it is written (:func:`sync.runner.open_work`). ``False`` if it was not held any more."""
+    now = timezone.now()
+    hold = {**((run.report or {}).get("hold") or {}), "approved_at": now.isoformat()}
+    owner = {"host": celery_host, "pid": None} if celery_host else {"host": socket.gethostname(), "pid": os.getpid()}
+    moved = SyncRun.objects.filter(pk=run.pk, status=SyncRun.HELD).update(
+        status=SyncRun.RUNNING, heartbeat_at=now, finished_at=None, report={**(run.report or {}), "hold": hold},
+        progress={**(run.progress or {}), **(progress or {}), "phase": "apply", "approved": True}, **owner)
+    run.refresh_from_db()
+    return bool(moved)
+
+
+def discard_run(run: SyncRun) -> bool:
+    """Drop ``run``'s held plan: its open operations become ``skipped`` (``discarded``), the run ``discarded``.
+    ``False`` if it was not held any more (approved or discarded meanwhile)."""
+    with transaction.atomic():
+        moved = SyncRun.objects.filter(pk=run.pk, status=SyncRun.HELD).update(
+            status=SyncRun.DISCARDED, finished_at=timezone.now(),
+            progress={**(run.progress or {}), "phase": "discarded"})
+        if moved:
+            Operation.objects.filter(run=run, state__in=Operation.OPEN_STATES).update(
+                state=Operation.SKIPPED, result={"status": "discarded"}, updated_at=timezone.now())
+            SyncRun.objects.filter(pk=run.pk).update(counts={**(run.counts or {}), "states": state_counts(run)})
+    run.refresh_from_db()
+    return bool(moved)
 
 
 # --- chunks: a run applied by Celery tasks (docs/decisions/0018) -----------------------------------------------

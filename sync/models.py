@@ -21,7 +21,9 @@ class SyncRun(models.Model):
     """One ``sync roster|grades`` run: what it read from and wrote to, its options, state and report."""
 
     RUNNING, DONE, FAILED, INTERRUPTED = "running", "done", "failed", "interrupted"
-    STATUSES = [(RUNNING, "running"), (DONE, "done"), (FAILED, "failed"), (INTERRUPTED, "interrupted")]
+    HELD, DISCARDED = "held", "discarded"  # a plan waiting for approval, and one a person dropped (ADR 0022)
+    STATUSES = [(RUNNING, "running"), (DONE, "done"), (FAILED, "failed"), (INTERRUPTED, "interrupted"),
+                (HELD, "held"), (DISCARDED, "discarded")]
     KINDS = [("roster", "roster"), ("grades", "grades")]
 
     kind = models.CharField(max_length=16, choices=KINDS)

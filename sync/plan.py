@@ -81,11 +81,12 @@ def _build(kind: str, source: Iterable[Record], target: Iterable[Record], option
     planner.hold_rows(held)
     if kind == "grades":
         plan.target_scores = current_records
-        current = index_grades(index, current_records)  # checks the records' type
+        current, plan.target_pending = index_grades(index, current_records)  # checks the records' type
         plan_grades(planner, records, current)
         plan.unmatched = list(plan.matching.new.values()) if options.closed_target else []
     else:
         check_types(current_records, Enrollment, "target")
+        plan.target_active = sum(1 for record in current_records if record.status == "active")
         plan_roster(planner, records, index_roster(index, current_records))
     matching = plan.matching  # a restart makes a new one
     if matching.review:

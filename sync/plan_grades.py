@@ -29,9 +29,11 @@ Current = dict[int, dict[tuple[Any, Any], Score]]
 _NONE: dict = {}
 
 
-def index_grades(index: TargetIndex, records: list[Score]) -> Current:
-    """The target's grades per target user: ``{position: {(course, item): score}}``; users are added to ``index``."""
+def index_grades(index: TargetIndex, records: list[Score]) -> tuple[Current, int]:
+    """The target's grades per target user: ``{position: {(course, item): score}}``; users are added to ``index``.
+    Also how many are ``pending`` (no grade yet: what the hold check does not count as existing, ADR 0022)."""
     by_position: Current = {}
+    pending = 0
     add = index.add
     seen: dict[int, dict] = {}
     last, cells = None, _NONE
@@ -48,7 +50,9 @@ def index_grades(index: TargetIndex, records: list[Score]) -> Current:
                     cells = by_position[position] = {}
                 seen[id(person)] = cells
         cells[(record.course_id, record.line_item_id)] = record
-    return by_position
+        if record.status == "pending":
+            pending += 1
+    return by_position, pending
 
 
 def plan_grades(planner: Planner, records: list[Score], current: Current) -> None:

@@ -207,6 +207,8 @@ class Plan:
     source_bookmark: str | None = None  # where the source's next delta read starts (ISO 8601), if it keeps one
     source_records: int = 0
     target_records: int = 0
+    target_active: int = 0  # the target's active enrollments (roster): what an unenrolment share is of
+    target_pending: int = 0  # the target's grades without a grade yet (pending): not existing records to change
     matching: Matching | None = None
     unmatched: list[Person] = field(default_factory=list)
     kept: list[Enrollment] = field(default_factory=list)

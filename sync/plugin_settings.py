@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from .hold import DEFAULTS as HOLD_DEFAULTS
+
 __all__ = ["DEFAULTS", "plugin_settings"]
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,11 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_BRIDGE_SYNC_CHUNK_SIZE": 500,
     # a chunk whose task has not committed a batch for this long is taken over by the next delivery
     "MOOC_BRIDGE_SYNC_LEASE_SECONDS": 600,
+    # hold a run for approval when it would unenroll more than MOOC_BRIDGE_SYNC_MAX_UNENROLL percent (10) of the
+    # target's active enrollments, or update or remove more than MOOC_BRIDGE_SYNC_MAX_CHANGE percent (50) of the
+    # records the target has, and either counts at least MOOC_BRIDGE_SYNC_HOLD_MIN (5) records (sync/hold.py,
+    # ADR 0022)
+    **HOLD_DEFAULTS,
 }
 
 

@@ -16,6 +16,7 @@ from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
 from adapters.records import Score
 
+from .hold import HOLD_REASONS
 from .matching import REVIEW_REASONS
 from .models import Operation, ReviewItem, SyncRun
 from .plan import BUCKETS, REASONS, Plan, PlannedOp, bucket
@@ -41,7 +42,11 @@ LABELS = {
     "candidates": N_("Could be"), "action": N_("Action"), "subject": N_("Who / what"), "state": N_("State"),
     "value_before": N_("Before"), "value_after": N_("After"), "error": N_("Error"), "none": N_("None."),
     "more": N_("{count} more are in the JSON report."), "course_grade": N_("course grade"),
-    "draft": N_("教务 import draft"),
+    "draft": N_("教务 import draft"), "hold": N_("Held for approval"),
+    "hold_note": N_("Nothing was written. Check the changes below, then apply them with 'mooc-bridge sync approve "
+                    "{run}' (or the Approve action in the Django admin), or drop them with 'mooc-bridge sync discard "
+                    "{run}'."),
+    "hold_dry": N_("A real run would hold for approval:"), "hold_approved": N_("Approved at {moment}."),
 }
 
 COUNT_LABELS = {
@@ -63,7 +68,7 @@ _OPTIONAL_COUNTS = frozenset({"outside_target", "unmapped_course", "newly_mapped
 STATE_LABELS = {"planned": N_("planned"), "started": N_("started"), "done": N_("done"), "failed": N_("failed"),
                 "skipped": N_("skipped")}
 RUN_LABELS = {"running": N_("running"), "done": N_("done"), "failed": N_("failed"),
-              "interrupted": N_("interrupted")}
+              "interrupted": N_("interrupted"), "held": N_("held for approval"), "discarded": N_("discarded")}
 ACTION_LABELS = {"create": N_("add"), "update": N_("change"), "delete": N_("remove")}
 
 
@@ -146,6 +151,10 @@ def _finish(run: SyncRun, part: dict[str, Any], entries: list[dict[str, Any]], p
             counts[new] += 1
     review = [{**case, "message": _message(REVIEW_REASONS, case["reason"], case.get("params") or {})}
               for case in part.get("review", [])]
+    hold = part.get("hold")
+    if hold:
+        hold = {**hold, "reasons": [{**r, "message": _message(HOLD_REASONS, r["code"], {
+            **r, "percent": f"{r['percent']:g}", "limit": f"{r['limit']:g}"})} for r in hold["reasons"]]}
     return {
         "run": {"id": run.pk, "kind": run.kind, "status": run.status, "dry_run": run.dry_run,
                 "source": run.source_spec, "target": run.target_spec,
@@ -154,7 +163,7 @@ def _finish(run: SyncRun, part: dict[str, Any], entries: list[dict[str, Any]], p
                 "options": run.options, "draft": _draft(run)},
         "counts": {**(part.get("counts") or {}), "states": states},
         "unmatched": part.get("unmatched", []), "review": review, "kept": part.get("kept", []),
-        "read_in_full_for": part.get("read_in_full_for", []), "changes": entries,
+        "read_in_full_for": part.get("read_in_full_for", []), "changes": entries, "hold": hold,
         "distribution": {"buckets": list(BUCKETS), "projected": projected,
                          "items": {item: {"before": histogram[item], "after": after[item]} for item in sorted(after)}},
     }
@@ -243,7 +252,13 @@ def render_html(data: dict[str, Any]) -> str:
     review = [{"person": _person(case["person"]), "reason": case["message"],
                "candidates": "; ".join(_person(c) for c in case.get("candidates", []))} for case in data["review"]]
     run = data["run"]
+    hold = data.get("hold")
+    if hold:
+        note = labels["hold_dry"] if run["dry_run"] else labels["hold_approved"].format(
+            moment=hold["approved_at"]) if hold.get("approved_at") else labels["hold_note"].format(run=run["id"])
+        hold = {"note": note, "reasons": [r["message"] for r in hold["reasons"]]}
     context = {
+        "hold": hold,
         "t": labels, "run": run, "counts": counts, "charts": charts, "review": review,
         "unmatched": [_person(p) for p in data["unmatched"]],
         "kept": [f"{_person(k['person'])} · {k['course_id']}" for k in data["kept"]],

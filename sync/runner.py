@@ -21,14 +21,15 @@ from adapters.errors import AdapterError, DataError
 from adapters.i18n import Translator
 from adapters.records import STREAMS, Person, Record
 
+from . import hold as holds
 from . import journal, report
 from .item_map import resolve_item_map
 from .models import Operation, SyncRun
 from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied, target_traits
 from .plan_model import kept_courses, map_course
 
-__all__ = ["Progress", "SyncOptions", "SyncRefused", "Work", "apply_work", "make_plan", "open_work", "resume",
-           "run_sync", "stream_of", "target_key"]
+__all__ = ["Progress", "SyncOptions", "SyncRefused", "Work", "apply_and_finish", "apply_work", "make_plan",
+           "open_work", "resume", "run_sync", "stream_of", "target_key"]
 
 _ = Translator.for_package("sync").gettext
 
@@ -68,6 +69,8 @@ class SyncOptions:
     item_map: dict[str, str] = field(default_factory=dict)
     identity_closed: bool | None = None
     delta: bool = False  # read the source only since the bookmark of the last finished run (OneRoster delta)
+    max_unenroll: float | None = None  # hold for approval above these shares, percent (None: the settings)
+    max_change: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -204,21 +207,26 @@ def run_sync(kind: str, source: Adapter, target: Adapter, options: SyncOptions |
     if not options.dry_run and journal.live_runs(key):
         raise SyncRefused(_("Another sync is still writing to this target; wait for it or resume it."), "busy")
     plan = make_plan(kind, source, target, options, progress)
+    hold = holds.check(plan, *holds.limits(options.max_unenroll, options.max_change))
     run = journal.create_run(kind, options.source_spec or source.name, options.target_spec or target.name, key,
                              options.as_json(), options.dry_run)
     plan_part = report.plan_part(plan)
-    if options.dry_run:
-        run = journal.finish_run(run, SyncRun.DONE, counts=plan.counts(), report=plan_part)
+    if options.dry_run:  # the report says whether a real run would hold
+        run = journal.finish_run(run, SyncRun.DONE, counts=plan.counts(), report={**plan_part, "hold": hold})
         run.report_data = report.from_plan(run, plan)
         return run
     ids = journal.save_plan(run, plan)
+    if hold is not None:  # the plan waits for `sync approve` (docs/decisions/0022)
+        run = journal.hold_run(run, plan_part, hold)
+        run.report_data = report.from_journal(run)
+        return run
     journal.supersede(run)
     run.report = plan_part
     run.save(update_fields=["report"])
     work = [(ids[op.key], op.change(), False) for op in plan.ops]
     started = set(Operation.objects.filter(run=run, state=Operation.STARTED).values_list("pk", flat=True))
     work = [(pk, change, pk in started) for pk, change, _verify in work]
-    return _apply_and_finish(run, target, work, options, progress)
+    return apply_and_finish(run, target, work, options, progress)
 
 
 def resume(run_id: int, target: Adapter | None = None, *, progress: Progress | None = None) -> SyncRun:
@@ -242,11 +250,11 @@ def resume(run_id: int, target: Adapter | None = None, *, progress: Progress | N
     options = SyncOptions.from_json(run.options)
     journal.claim_operations(run)
     if target is not None:
-        return _apply_and_finish(run, target, open_work(run, retry_failed=True), options, progress)
+        return apply_and_finish(run, target, open_work(run, retry_failed=True), options, progress)
     from .specs import open_spec
 
     with open_spec(run.target_spec) as opened:  # closed here: a file target writes what is left on close
-        return _apply_and_finish(run, opened, open_work(run, retry_failed=True), options, progress)
+        return apply_and_finish(run, opened, open_work(run, retry_failed=True), options, progress)
 
 
 Work = list[tuple[int, Change, bool]]
@@ -259,7 +267,9 @@ def open_work(run: SyncRun, first_seq: int | None = None, last_seq: int | None =
 
     ``planned`` ones are written; ``started`` ones (their write may have happened) are re-read first, and so
     are failed ones worth retrying when ``retry_failed``. Done, skipped and fatally failed ones are left alone.
+    In a run approved after a hold every operation is re-read first: time has passed since it was planned.
     """
+    approved = bool((run.progress or {}).get("approved"))
     states = [Operation.PLANNED, Operation.STARTED] + ([Operation.FAILED] if retry_failed else [])
     rows = Operation.objects.filter(run=run, state__in=states)
     if first_seq is not None:
@@ -272,12 +282,12 @@ def open_work(run: SyncRun, first_seq: int | None = None, last_seq: int | None =
             continue
         record = STREAMS[row.stream].model_validate(row.payload)
         change = Change(key=row.key, stream=row.stream, action=row.action, record=record, force=row.force)
-        work.append((row.pk, change, row.state != Operation.PLANNED))
+        work.append((row.pk, change, approved or row.state != Operation.PLANNED))
     return work
 
 
-def _apply_and_finish(run: SyncRun, target: Adapter, work: list[tuple[int, Change, bool]], options: SyncOptions,
-                      progress: Progress) -> SyncRun:
+def apply_and_finish(run: SyncRun, target: Adapter, work: Work, options: SyncOptions, progress: Progress) -> SyncRun:
+    """Apply ``work`` in this process and close the run (``done``, ``failed``; ``interrupted`` if it stops)."""
     try:
         _apply(run, target, work, options, progress)
     except BaseException as error:

@@ -6,7 +6,7 @@ An operator lists the syncs to run by themselves, in the LMS settings::
         {"name": "jw-grades-nightly", "kind": "grades",
          "from": "openedx:https://lms.example.edu?course=course-v1:PKU+C101+2025_T1",
          "to": "xlsx:/data/jw/draft.xlsx?profile=zhengfang",
-         "options": {"force": False, "match": ["email"]},
+         "options": {"force": False, "match": ["email"], "max_change": 60},   # hold over 60% changed
          "crontab": "30 2 * * *"},                     # minute hour day-of-month month day-of-week
         {"name": "roster-hourly", "kind": "roster", "from": "oneroster:https://sis.example.edu/ims/oneroster/v1p1",
          "to": "openedx:https://lms.example.edu", "every": 3600},   # seconds
@@ -28,6 +28,7 @@ from typing import Any
 
 from adapters.i18n import Translator
 
+from .hold import percent_or_none
 from .specs import SpecError, parse_spec
 
 __all__ = ["SCHEDULED_TASK", "Schedule", "ScheduleError", "beat_entries", "check_schedules", "find_schedule",
@@ -43,7 +44,7 @@ BEAT_PREFIX = "mooc-bridge-sync:"
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _OPTIONS = {"unenroll": bool, "force": bool, "match": list, "workers": int, "batch_size": int,
-            "course_map": dict, "item_map": dict, "chunk_size": int}
+            "course_map": dict, "item_map": dict, "chunk_size": int, "max_unenroll": float, "max_change": float}
 _MIN_EVERY = 60
 
 
@@ -93,6 +94,12 @@ def _check_options(name: str, options: Any) -> dict[str, Any]:
         if expected is None:
             raise _fail(_("Schedule {name}: unknown option {option!r}; known: {known}.").format(
                 name=name, option=key, known=", ".join(sorted(_OPTIONS))), "bad_options", name)
+        if expected is float:  # a hold limit, percent (docs/decisions/0022)
+            if percent_or_none(value) is None or isinstance(value, str):
+                raise _fail(_("Schedule {name}: option {option!r} must be a percentage from 0 to 100.").format(
+                    name=name, option=key), "bad_options", name)
+            checked[key] = float(value)
+            continue
         if expected is list and isinstance(value, tuple | str):
             value = [value] if isinstance(value, str) else list(value)
         if not isinstance(value, expected) or (expected is int and (isinstance(value, bool) or value < 1)):

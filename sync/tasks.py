@@ -2,6 +2,7 @@
 
     enqueue_sync("grades", "openedx:https://lms…?course=…", "xlsx:/data/jw.xlsx?profile=zhengfang")  # → SyncRun
     enqueue_resume(run_id)                                                                         # → SyncRun
+    enqueue_approve(run_id)       # a run held for approval: apply its plan on the workers           → SyncRun
 
 * ``mooc_bridge.sync.plan`` reads both sides, plans, and in ONE transaction journals the plan and cuts it
   into :class:`~sync.models.SyncChunk` rows (``MOOC_BRIDGE_SYNC_CHUNK_SIZE`` operations each); then it sends
@@ -12,6 +13,8 @@
   delivered again after a worker died never writes twice), renewing the lease after every committed batch.
 * Tasks are ``acks_late`` with ``reject_on_worker_lost``: a chunk whose worker died is delivered again. The
   chunk that finishes last closes the run (:func:`sync.journal.close_if_complete`).
+* A plan that would remove or change much more than usual is journalled and the run ends ``held`` with no
+  chunks (:mod:`sync.hold`); :func:`enqueue_approve` cuts its chunks and sends them (docs/decisions/0022).
 * ``mooc_bridge.sync.scheduled`` starts the run of one ``MOOC_BRIDGE_SYNC_SCHEDULES`` entry (beat sends it).
 
 Tasks go to ``MOOC_BRIDGE_SYNC_QUEUE`` when it is set, else to the Celery app's default queue (the LMS
@@ -37,6 +40,7 @@ from django.utils import timezone
 from adapters.errors import AdapterError
 from adapters.i18n import Translator
 
+from . import hold as holds
 from . import journal, report
 from .models import Operation, SyncChunk, SyncRun
 from .plugin_settings import DEFAULTS
@@ -44,7 +48,8 @@ from .runner import SyncOptions, SyncRefused, apply_work, make_plan, open_work, 
 from .schedule import SCHEDULED_TASK, ScheduleError, beat_entries, find_schedule
 from .specs import SpecError, open_spec, parse_spec
 
-__all__ = ["CELERY_HOST", "apply_chunk", "enqueue_resume", "enqueue_sync", "plan_run", "run_schedule"]
+__all__ = ["CELERY_HOST", "apply_chunk", "enqueue_approve", "enqueue_resume", "enqueue_sync", "plan_run",
+           "run_schedule"]
 
 _ = Translator.for_package("sync").gettext
 log = logging.getLogger(__name__)
@@ -128,6 +133,25 @@ def enqueue_resume(run_id: int, *, chunk_size: int | None = None) -> SyncRun:
     return run
 
 
+def enqueue_approve(run_id: int, *, chunk_size: int | None = None) -> SyncRun:
+    """Apply the plan of a run held for approval on the workers: cut its operations into chunks and send them.
+
+    Every operation is re-read before it is written. Raises :class:`~sync.runner.SyncRefused` as
+    :func:`sync.approval.approvable` does (unknown, not held, stale, another run writing the target).
+    """
+    from .approval import approvable
+
+    run = approvable(run_id)
+    size = max(1, int(chunk_size or (run.progress or {}).get("chunk_size") or _setting("MOOC_BRIDGE_SYNC_CHUNK_SIZE")))
+    with transaction.atomic():
+        if not journal.approve_run(run, celery_host=CELERY_HOST, progress={"chunk_size": size}):
+            raise SyncRefused(_("Run {run} was approved or discarded meanwhile.").format(run=run_id), "not_held")
+        journal.supersede(run)
+        chunks = journal.cut_chunks(run, size)
+        transaction.on_commit(lambda: _dispatch(run, chunks))
+    return run
+
+
 def _dispatch(run: SyncRun, chunks: list[SyncChunk]) -> None:
     if not chunks:
         journal.close_if_complete(run)
@@ -169,9 +193,15 @@ def plan_run(self: Any, run_id: int) -> str:
     except (SyncRefused, SpecError, AdapterError, OSError) as error:
         journal.finish_run(run, SyncRun.FAILED, error=_error(error))
         return "failed"
+    hold = holds.check(plan, *holds.limits(options.max_unenroll, options.max_change))
     if run.dry_run:
-        journal.finish_run(run, SyncRun.DONE, counts=plan.counts(), report=report.plan_part(plan))
+        journal.finish_run(run, SyncRun.DONE, counts=plan.counts(), report={**report.plan_part(plan), "hold": hold})
         return "dry_run"
+    if hold is not None:  # the plan waits for approval: journalled, no chunks (docs/decisions/0022)
+        with transaction.atomic():
+            journal.save_plan(run, plan)
+            journal.hold_run(run, report.plan_part(plan), hold)
+        return "held"
     size = max(1, int((run.progress or {}).get("chunk_size") or _setting("MOOC_BRIDGE_SYNC_CHUNK_SIZE")))
     with transaction.atomic():
         journal.save_plan(run, plan)

@@ -16,9 +16,12 @@ import sys
 
 import pytest
 
+from adapters.base import Change
 from adapters.records import Person, Score
+from sync.schedule import SCHEDULED_TASK
 from tests.conftest import ROOT
 from tests.sync.celery_fixtures import (
+    QUEUE,
     CountingTarget,
     Worker,
     journal_db,  # noqa: F401 - fixture
@@ -108,3 +111,41 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, redis_url, journal_
         first.stop()
         if second is not None:
             second.stop()
+
+
+def test_a_scheduled_run_holds_on_the_workers_and_approve_applies_it_there(tmp_path, redis_url, journal_db):  # noqa: F811
+    target = tmp_path / "target.db"
+    counting = CountingTarget(target)
+    for start in range(0, 12, 2):  # twelve grades of 60 already in the target
+        counting.write("scores", [Change(key=who, stream="scores", action="create", record=Score(
+            person=Person(student_number=who), course_id="C1", line_item_id="final", value=60))
+            for who in PEOPLE[start:start + 2]])
+    source = write_source(tmp_path / "source.json", [  # the nightly export moved eight of them: 67% changed
+        Score(person=Person(student_number=who), course_id="C1", line_item_id="final", value=70 if n < 8 else 60)
+        for n, who in enumerate(PEOPLE)])
+    schedules = [{"name": "nightly", "kind": "grades", "from": f"memsrc:{source}", "to": f"countdb:{target}",
+                  "crontab": "30 2 * * *"}]
+    env = worker_env(redis_url, journal_db, MOOC_BRIDGE_TEST_SCHEDULES=json.dumps(schedules))
+    worker = Worker(env, tmp_path / "worker.log")
+    try:
+        worker.wait_ready()
+        sent = subprocess.run([sys.executable, "-m", "celery", "-A", "tests.sync.celery_app", "call", SCHEDULED_TASK,
+                               "--args", '["nightly"]', "--queue", QUEUE], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)  # what celery beat sends at 02:30
+        assert sent.returncode == 0, sent.stderr
+        run_id = poll(lambda: _journal(journal_db, "SELECT id FROM mooc_bridge_sync_syncrun WHERE status = 'held'"),
+                      60, "the scheduled run to hold", worker.process, worker.log_path)[0][0]
+        assert CountingTarget.writes_per_person(target) == {who: 1 for who in PEOPLE}, "nothing written"
+        shown = _cli(env, "report", str(run_id))
+        assert "8 of 12 records in the target (66.7%) would be changed or removed" in shown.stdout
+        listed = _cli(env, "runs")
+        assert f"Held for approval: {run_id}." in listed.stdout
+
+        approved = _cli(env, "approve", str(run_id), "--celery", "--wait", "--json", timeout=120)
+        assert approved.returncode == 0, approved.stderr + approved.stdout
+        assert _run_row(journal_db, run_id) == ("done", None)
+        assert CountingTarget.writes_per_person(target) == {who: 2 if who in PEOPLE[:8] else 1 for who in PEOPLE}
+        stale = _cli(env, "approve", str(run_id))
+        assert stale.returncode == 1 and "not held for approval" in stale.stderr
+    finally:
+        worker.stop()
