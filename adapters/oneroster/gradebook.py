@@ -4,7 +4,10 @@
   (same title, class and maximum) are not sent again. ``assignDate`` and ``dueDate`` are date-times (the
   official 1.2 OpenAPI, ``gradebookservice.yaml``: ``format: date-time``, "Model Primitive Datatype = DateTime";
   1.1's binding has them as DateTime too), never bare dates: a strict provider answers a date with 422. A
-  negative maximum is refused (``bad_maximum``), for line items and for the rescaling of results.
+  negative maximum is refused (``bad_maximum``), for line items and for the rescaling of results. A 1.2 line
+  item must name its school (``gradebookservice.yaml``, ``LineItemDType``: ``required`` lists ``school``; Prism,
+  serving that file, answers 422 without it): the SPEC's ``school``, else the class's; with neither the change
+  fails (``missing_school``) before anything is sent.
 - Results: per (class, line item) the current results are listed once
   (``GET /classes/{c}/lineItems/{li}/results``). A result equal to ours is ``unchanged``. Unless the change is
   forced, a result mooc-bridge did not write (no ``mooc-bridge.*`` metadata: a teacher's or another system's
@@ -135,6 +138,12 @@ class GradebookWriter:
             raise FatalError(_("The OneRoster provider has no class {sid}.").format(sid=record.course_id),
                              code="unknownobject", where={"class": record.course_id})
         maximum = checked_maximum(record.max_score, record.line_item_id) or 100.0
+        school = self.client.settings.school or (klass.school.sourcedId if klass.school else None)
+        if self.version == "1.2" and not school:
+            raise FatalError(_("A OneRoster 1.2 line item must name its school, and the class {sid} names none. Set "
+                               "school= in the SPEC to the sourcedId of the class's school (org).").format(
+                                   sid=record.course_id), code="missing_school",
+                             where={"class": record.course_id, "option": "school"})
         now = datetime.now(UTC)
         when = format_datetime(record.updated_at or now)  # DateTime in the REST bindings (module docstring)
         body: dict[str, Any] = {
@@ -144,7 +153,6 @@ class GradebookWriter:
             "category": self.ref("gradebook", "categories", "category", self.category()),
             "resultValueMin": 0.0, "resultValueMax": maximum,
         }
-        school = self.client.settings.school or (klass.school.sourcedId if klass.school else None)
         term = klass.terms[0].sourcedId if klass.terms else None
         if self.version == "1.2" and school:
             body["school"] = self.ref("rostering", "schools", "org", school)

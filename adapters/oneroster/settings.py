@@ -20,7 +20,8 @@ set it above the real cap, or a capped page looks like the end), ``rate`` (reque
 ``timeout``, ``student_number`` (identifier | username | userid:<type> | none), ``full`` (always pull
 everything: for providers that hard-delete), ``delta_margin`` (seconds taken off the new bookmark, default
 300), ``bulk`` (1.2: create results with one POST per line item, default true), ``category`` and
-``school`` (sourcedIds used when we create line items), ``verify`` (TLS).
+``school`` (sourcedIds used when we create line items; 1.2 line items need a school, so ``school`` is
+required when the class names none), ``verify`` (TLS).
 """
 
 from __future__ import annotations

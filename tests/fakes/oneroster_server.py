@@ -200,11 +200,13 @@ class FakeOneRoster(FakeAuth):
 
     def add_line_item(self, sid: str, klass: str, title: str = "Item", maximum: float = 100.0,
                       modified: str = OLD) -> dict:
-        """Add a line item."""
+        """Add a line item shaped as a PUT must be (:func:`_validate`; 1.2 OpenAPI gradebookservice.yaml 4782-4795)."""
         item = {"sourcedId": sid, "status": "active", "dateLastModified": modified, "title": title,
-                "assignDate": "2025-09-01", "dueDate": "2025-12-31", "class": self.ref("classes", klass, "class"),
-                "category": self.ref("categories", "cat-1", "category"), "resultValueMin": 0.0,
-                "resultValueMax": maximum}
+                "assignDate": "2025-09-01T00:00:00.000Z", "dueDate": "2025-12-31T23:59:59.000Z",
+                "class": self.ref("classes", klass, "class"), "category": self.ref("categories", "cat-1", "category"),
+                "resultValueMin": 0.0, "resultValueMax": maximum}
+        item.update({"school": self.ref("orgs", "school-1", "org")} if self.version == "1.2" else
+                    {"gradingPeriod": self.ref("academicSessions", "term-1", "academicSession")})
         self.tables["lineItems"].put(item)
         return item
 

@@ -219,3 +219,26 @@ def test_a_quote_in_a_looked_up_value_finds_the_person(sis):
         result = adapter.write("scores", [Change(key="q", stream="scores", action="create", record=score)])[0]
     assert result.status == "applied", result.message
     assert any("username%3D%27o%27brien%27" in path for _m, path, _s in sis.requests)
+
+
+def test_a_1_2_line_item_names_a_school_or_is_refused_before_anything_is_sent(sis):
+    """Official 1.2 OpenAPI (1EdTech, agencyenterprise/oneroster-aipi ``gradebookservice.yaml`` line 4794):
+    ``LineItemDType`` requires ``school``; Prism serving that file answered our PUT without it with 422
+    ("lineItem must have required property 'school'"). 1.1 line items carry no school."""
+    klass = dict(sis.tables["classes"].get("c1"))
+    del klass["school"]
+    sis.tables["classes"].put(klass)
+    item = LineItem(course_id="c1", line_item_id="li-s", title="Quiz", max_score=10)
+    change = Change(key="li", stream="line_items", action="create", record=item)
+    with make_adapter(sis) as adapter:
+        result = adapter.write("line_items", [change])[0]
+    if sis.version == "1.1":
+        assert result.status == "applied", result.message
+        return
+    assert result.status == "failed" and result.error["code"] == "missing_school"
+    assert "c1" in result.message and "school=" in result.message
+    assert sis.tables["lineItems"].get("li-s") is None
+    assert not [r for r in sis.requests if r[0] == "PUT"]  # no category, no line item sent
+    with make_adapter(sis, school="school-9") as adapter:
+        assert adapter.write("line_items", [change])[0].status == "applied"
+    assert sis.tables["lineItems"].get("li-s")["school"]["sourcedId"] == "school-9"
