@@ -27,6 +27,7 @@ from scorm.attempts import LearnerRecord
 from scorm.cmi import version_family
 from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 from xblocks.i18n import TranslatedBlockMixin
+from xblocks.resources import PipelineResourcesMixin
 
 from . import assets, learner, sequences, staff, upload
 from .package import PackageUnavailable, load_package, package_dir, storage_root, table_of_contents
@@ -41,8 +42,8 @@ _ = Translator.for_package("xblocks").gettext
 
 
 @XBlock.wants("settings", "user", "studio_user_permissions")
-class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, StudioEditableXBlockMixin,
-                       CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
+class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, TranslatedBlockMixin,
+                       StudioEditableXBlockMixin, CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
     """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""
 
     block_settings_key = "mooc_bridge_scorm"
@@ -50,7 +51,9 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
     completion_mode = XBlockCompletionMode.COMPLETABLE
     has_score = True
     icon_class = "problem"
-    public_dir = "static"  # what runtime.local_resource_url may serve: our CSS, JS and the vendored scorm-again
+    # what runtime.local_resource_url serves (our CSS, JS, the vendored scorm-again), named from the `xblocks`
+    # package as edx-platform's pipeline finder looks it up (see xblocks.resources)
+    resources_dir = "scorm/static"
 
     display_name = String(display_name=N_("Display name"), default=N_("SCORM package"), scope=Scope.settings,
                           help=N_("Shown above the course and in the course outline."))
@@ -241,9 +244,9 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
             "title": self.display_name,
             "config": config,
             "api_script": self.runtime.local_resource_url(
-                self, f"static/vendor/scorm-again/scorm{'12' if family == '1.2' else '2004'}.min.js"),
-            "player_script": self.runtime.local_resource_url(self, "static/js/player.js"),
-            "player_css": self.runtime.local_resource_url(self, "static/css/player.css"),
+                self, f"vendor/scorm-again/scorm{'12' if family == '1.2' else '2004'}.min.js"),
+            "player_script": self.runtime.local_resource_url(self, "js/player.js"),
+            "player_css": self.runtime.local_resource_url(self, "css/player.css"),
             "show_toc": self.toc and len([e for e in entries if e.launch]) > 1,
             "toc_label": _("Contents"),
             "frame_title": _("Course content"),
