@@ -29,8 +29,8 @@ from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 from xblocks.i18n import TranslatedBlockMixin
 from xblocks.resources import PipelineResourcesMixin
 
-from . import assets, learner, sequences, staff, upload
-from .package import PackageUnavailable, load_package, package_dir, storage_root, table_of_contents
+from . import assets, learner, links, sequences, staff, upload
+from .package import PackageUnavailable, load_package, package_store, require_package, table_of_contents
 from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
 from .studio import StudioMixin
@@ -109,13 +109,13 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
     def _package(self):
         """The parsed package; on first use, imported from the course's files if this server lacks it."""
         bucket = self._bucket()
-        root = storage_root(bucket)
+        store = package_store(bucket)
         try:
-            return load_package(root, self.package_sha256)
+            return load_package(store, self.package_sha256)
         except PackageUnavailable:
-            if not upload.ensure_package(self, root, bucket, self.package_sha256, self.package_file):
+            if not upload.ensure_package(self, store, bucket, self.package_sha256, self.package_file):
                 raise
-        return load_package(root, self.package_sha256)
+        return load_package(store, self.package_sha256)
 
     def _settings(self) -> learner.Settings:
         return learner.Settings(
@@ -136,13 +136,17 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
         return LearnerRecord.model_validate(self.record or {})
 
     def _asset_url(self, path: str) -> str:
-        """The handler URL of a package file, with the package's own query (many SCOs parse it by hand).
+        """The URL of a package file, with the package's own query (many SCOs parse it by hand).
 
-        A runtime's own query (the workbench's ``?student=``) is dropped: assets are the same for everyone.
+        The plugin app's streaming view where it is mounted (the LMS, the workbench), else the ``asset``
+        handler. A runtime's own query (the workbench's ``?student=``) is dropped: assets are the same for
+        everyone who may see the course.
         """
         base, _sep, fragment = path.partition("#")
         file_path, _sep, query = base.partition("?")
-        url = self.runtime.handler_url(self, "asset", f"{self.package_sha256}/{file_path}").split("?", 1)[0]
+        url = links.asset_url(self.scope_ids.usage_id, self.package_sha256, file_path)
+        if url is None:
+            url = self.runtime.handler_url(self, "asset", f"{self.package_sha256}/{file_path}").split("?", 1)[0]
         return url + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
 
     # -- views ---------------------------------------------------------------------------------
@@ -262,15 +266,16 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
 
     @XBlock.handler
     def asset(self, request, suffix=""):
-        """A file of the package, by its full path: ``<sha256>/<path>``."""
+        """A file of the package, by its full path: ``<sha256>/<path>`` (buffered by the LMS: the view streams)."""
         sha256, _sep, path = suffix.partition("/")
         if sha256 != self.package_sha256:
             return Response(status=404)
+        store = package_store(self._bucket())
         try:
-            folder = package_dir(storage_root(self._bucket()), sha256)
+            require_package(store, sha256)
         except PackageUnavailable:
             return Response(status=404)
-        return assets.serve(request, folder, path, sha256=sha256)
+        return assets.serve(request, assets.store_opener(store, sha256), path, sha256=sha256)
 
     # -- learner data ---------------------------------------------------------------------------
     @XBlock.json_handler
