@@ -19,6 +19,7 @@ re-read from the start if the upload has to be retried. Every call goes through
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import time
@@ -33,7 +34,8 @@ from adapters.http import ClientCredentials, HttpClient, RetryPolicy, json_body
 from adapters.i18n import Translator
 from adapters.spec_settings import http_url
 
-__all__ = ["COURSE_ID", "FINAL_STATES", "ImportResult", "MultipartFile", "StudioClient", "parse_course_id"]
+__all__ = ["COURSE_ID", "FINAL_STATES", "ImportResult", "MultipartFile", "StudioClient", "parse_course_id",
+           "upload_name"]
 
 _ = Translator.for_package("adapters").gettext
 
@@ -52,6 +54,22 @@ def parse_course_id(course_id: str) -> tuple[str, str, str]:
     return match.group(1), match.group(2), match.group(3)
 
 
+def upload_name(filename: str) -> str:
+    """The file name to upload as, chosen so that Studio stores and looks the import up by this very name.
+
+    Studio names the import task after ``request.FILES['course_data'].name`` and finds it again by the
+    ``filename`` of the status request (``course_import.py``). Django's ``MultiPartParser`` turns the
+    name we send into that one (``sanitize_file_name``: HTML entities unescaped, everything up to the last
+    ``/`` or ``\\`` dropped, unprintable characters removed), after unquoting ``\\"`` and ``\\\\``. A name
+    without quotes, backslashes, slashes, unprintable characters or entities comes through unchanged, so
+    those are replaced by ``_`` here, once, and the same name is sent and polled.
+    """
+    name = "".join(char if char.isprintable() and char not in '"\\/' else "_" for char in filename)
+    if html.unescape(name) != name:
+        name = name.replace("&", "_")
+    return name
+
+
 class MultipartFile:
     """A ``multipart/form-data`` body with one file field, streamed from disk.
 
@@ -64,9 +82,9 @@ class MultipartFile:
                  content_type: str = "application/gzip", progress: Callable[[int, int], None] | None = None):
         self.path = Path(path)
         self.boundary = f"mooc-bridge-{uuid.uuid4().hex}"
-        safe_name = filename.replace("\\", "_").replace('"', "_").replace("\r", "_").replace("\n", "_")
+        self.filename = upload_name(filename)
         self.head = (f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; "
-                     f"filename=\"{safe_name}\"\r\nContent-Type: {content_type}\r\n\r\n").encode()
+                     f"filename=\"{self.filename}\"\r\nContent-Type: {content_type}\r\n\r\n").encode()
         self.tail = f"\r\n--{self.boundary}--\r\n".encode()
         self.size = self.path.stat().st_size
         self.progress = progress
@@ -163,6 +181,7 @@ class StudioClient:
         if not filename.endswith(".tar.gz"):
             filename += ".tar.gz"
         body = MultipartFile("course_data", archive, filename, progress=progress)
+        filename = body.filename  # what Studio names the task after, so what the status request must give
         response = self.http.request("POST", self._path(course_id), data=body, idempotent=True,
                                      headers={"Content-Type": body.content_type}, timeout=self.upload_timeout)
         payload = json_body(response, self.http.secrets)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import io
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,6 +124,31 @@ def test_a_file_name_without_tar_gz_gets_it(client, archive):
         task_id, filename = client.start_import(COURSE, archive, filename="package")
         assert (task_id, filename) == ("t", "package.tar.gz")
         assert b'filename="package.tar.gz"' in body_of(rsps.calls[1].request)
+
+
+@pytest.mark.parametrize("name", ['course "final".tar.gz', "back\\slash.tar.gz", "a/b.tar.gz", "A&amp;B.tar.gz",
+                                  "tab\tname.tar.gz", "课程 包.tar.gz", "plain.tar.gz", "R&D.tar.gz"])
+def test_the_status_asks_for_the_name_studio_stored(client, archive, name):
+    """Studio names the task after ``request.FILES['course_data'].name`` (Django's ``MultiPartParser``, run here
+    on our body) and finds it by the status request's ``filename`` (``cms/.../api/views/course_import.py``)."""
+    from django.core.files.uploadhandler import MemoryFileUploadHandler
+    from django.http.multipartparser import MultiPartParser
+
+    with responses.RequestsMock() as rsps:
+        token_ok(rsps)
+        rsps.add(responses.POST, IMPORT_URL, json={"task_id": "t"})
+        states(rsps, "Succeeded")
+        result = client.import_course(COURSE, archive, filename=name)
+        upload = rsps.calls[1].request
+        body = body_of(upload)
+        meta = {"CONTENT_TYPE": upload.headers["Content-Type"], "CONTENT_LENGTH": str(len(body))}
+        _post, files = MultiPartParser(meta, io.BytesIO(body), [MemoryFileUploadHandler()]).parse()
+        stored = files["course_data"].name
+        polled = parse_qs(urlsplit(rsps.calls[2].request.url).query)["filename"]
+    assert polled == [stored] == [result.filename]
+    assert stored.endswith(".tar.gz")
+    if name in ("plain.tar.gz", "课程 包.tar.gz", "R&D.tar.gz"):
+        assert stored == name  # nothing to change
 
 
 # -- failures -------------------------------------------------------------------------------------------

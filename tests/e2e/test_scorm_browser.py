@@ -148,7 +148,7 @@ def test_multi_item_table_of_contents_and_navigation_buttons(server, scenarios, 
     assert toc.count() > 10 and "Playing Golf Quiz" in toc.all_inner_texts()
 
     def shown():
-        return next((f.url for f in page.frames if "/asset/" in f.url), "")
+        return next((f.url for f in page.frames if "/mooc-bridge/scorm/assets/" in f.url), "")
 
     learner.wait_for(lambda: shown().endswith("Playing/Playing.html"))
     learner.player.locator(".mb-toc a", has_text="Playing Golf Quiz").click()
@@ -159,6 +159,24 @@ def test_multi_item_table_of_contents_and_navigation_buttons(server, scenarios, 
     learner.player.locator(".mb-previous").click()
     learner.wait_for(lambda: learner.state("p.state.sco") == "playing_quiz_item")
     assert learner.player.locator(".mb-toc a[aria-current=true]").inner_text() == "Playing Golf Quiz"
+    assert page.errors == []
+
+
+def test_package_files_come_streamed_and_private_from_the_plugin_view(server, scenarios, page, shared_fixtures):
+    """The SCO the browser shows is the zip's file, byte for byte; a Range request gets its slice."""
+    import zipfile
+
+    learner = Learner(server, page, scenarios["multi"], "golf-bytes").open()
+    url = learner.wait_for(lambda: next((f.url for f in page.frames if "/mooc-bridge/scorm/assets/" in f.url), ""))
+    path = url.split("?", 1)[0].split("/", 9)[-1]  # after /mooc-bridge/scorm/assets/<course>/<sha>/<signature>/
+    with zipfile.ZipFile(shared_fixtures / "scorm" / "valid" / PACKAGES["multi"]) as archive:
+        data = archive.read(path)
+    whole = page.request.get(url.split("?", 1)[0])
+    assert whole.status == 200 and whole.body() == data
+    assert whole.headers["cache-control"].startswith("private")
+    ranged = page.request.get(url.split("?", 1)[0], headers={"Range": "bytes=10-99"})
+    assert ranged.status == 206 and ranged.body() == data[10:100]
+    assert ranged.headers["content-range"] == f"bytes 10-99/{len(data)}"
     assert page.errors == []
 
 

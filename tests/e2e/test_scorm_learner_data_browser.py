@@ -126,7 +126,7 @@ class Learner:
         return next(frame for frame in self.page.frames if "/player/" in frame.url)
 
     def sco_frame(self):
-        return next((frame for frame in self.page.frames if "/asset/" in frame.url), None)
+        return next((frame for frame in self.page.frames if "/mooc-bridge/scorm/assets/" in frame.url), None)
 
     def run(self, expression):
         """Evaluate ``expression`` in the launcher page (``p`` is ``window.MoocBridgeScormPlayer``)."""

@@ -22,6 +22,7 @@ from xblock.validation import ValidationMessage
 from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
 from xblocks.i18n import TranslatedBlockMixin
+from xblocks.resources import PipelineResourcesMixin
 
 from . import options, presentation, scenarios
 
@@ -33,7 +34,8 @@ TRIGGERS = (options.COMPLETION_VIEW, options.COMPLETION_LINK, options.COMPLETION
 
 
 @XBlock.wants("settings")
-class PlatformResourceBlock(TranslatedBlockMixin, StudioEditableXBlockMixin, CompletableXBlockMixin, XBlock):
+class PlatformResourceBlock(PipelineResourcesMixin, TranslatedBlockMixin, StudioEditableXBlockMixin,
+                            CompletableXBlockMixin, XBlock):
     """A resource of a national, provincial or MOOC platform: the platform's player, or a card that opens it.
 
     Completion is custom (``has_custom_completion``): the author picks whether seeing the block, opening
@@ -46,6 +48,7 @@ class PlatformResourceBlock(TranslatedBlockMixin, StudioEditableXBlockMixin, Com
     completion_mode = XBlockCompletionMode.COMPLETABLE
     has_score = False
     icon_class = "video"
+    resources_dir = "embed/static"  # from the `xblocks` package, as edx-platform's pipeline finder looks
 
     display_name = String(
         display_name=N_("Title"),

@@ -1,8 +1,9 @@
-"""The SCORM block as an Open edX plugin app, so that Studio's and the LMS's Celery workers know its task.
+"""The SCORM block as an Open edX plugin app: its Celery task, its table, and the LMS view of package files.
 
 Workers only register tasks of installed Django apps (``autodiscover_tasks`` imports ``<app>.tasks``); an
-XBlock alone is not an app. It mounts no URLs; its one table, :class:`~xblocks.scorm.models.CommitSequence`,
-makes the newer of two concurrent commits win (``migrate`` creates it in the LMS database).
+XBlock alone is not an app. Its one table, :class:`~xblocks.scorm.models.CommitSequence`, makes the newer of
+two concurrent commits win (``migrate`` creates it in the LMS database). In the LMS it mounts
+``mooc-bridge/scorm/`` (:mod:`xblocks.scorm.urls`): package files streamed to learners (:mod:`xblocks.scorm.views`).
 """
 
 from django.apps import AppConfig
@@ -14,7 +15,18 @@ class ScormPlayerConfig(AppConfig):
     name = "xblocks.scorm"
     label = "mooc_bridge_scorm"
     verbose_name = "mooc-bridge SCORM player"
-    plugin_app: dict = {}  # nothing to mount or configure (plain data, so it imports outside edx-platform)
+    # edx-django-utils' PluginURLs keys as plain strings, so this imports outside edx-platform; Studio mounts
+    # nothing (its preview serves package files through the block's handler)
+    plugin_app: dict = {
+        "url_config": {
+            "lms.djangoapp": {
+                "namespace": "mooc_bridge_scorm",
+                "app_name": "mooc_bridge_scorm",
+                "regex": r"^mooc-bridge/scorm/",
+                "relative_path": "urls",
+            },
+        },
+    }
 
     def ready(self):
         """Register the package-import task with whichever Celery app the process runs."""

@@ -1,8 +1,9 @@
-"""Serve a stored package's files through an XBlock handler: same origin, by full path, streamed.
+"""Serve a stored package's files: same origin, by full path, streamed, whatever the web framework.
 
 A SCO's files must come from the LMS's own origin (the runtime API lives on the parent window), so the
-player serves them through its ``asset`` handler rather than a storage URL. :func:`serve` answers one
-request for one path of one package:
+player serves them itself rather than by a storage URL: in the LMS through the plugin app's view
+(:mod:`xblocks.scorm.views`, a Django streaming response), elsewhere through the block's ``asset`` handler
+(:func:`serve`, WebOb). Both build the same :class:`Answer` with :func:`answer` for one path of one package:
 
 * the path is the full relative path from the package root (never a basename search); it is checked
   before any file is touched: no ``..``, no absolute or drive paths, no backslashes or NUL, and the
@@ -10,7 +11,8 @@ request for one path of one package:
 * the body is streamed in chunks, never read whole;
 * ``Content-Type`` from the file name (with the types browsers need for modern courseware), ``ETag``
   and ``Last-Modified``, ``304`` for conditional requests; long, immutable caching, because the URL
-  carries the package's sha256 and so never points at different bytes;
+  carries the package's sha256 and so never points at different bytes, but ``private``: only the
+  learner's browser keeps a copy, as the files need a login (no shared cache or CDN serves them);
 * ``Range`` requests (single range, ``If-Range`` honoured) answer ``206``; unsatisfiable ones ``416``,
   as video players and PDF viewers expect.
 """
@@ -21,16 +23,19 @@ import hashlib
 import mimetypes
 import os
 import posixpath
-import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote
 
 from webob import Request, Response
 
+from .stores import LocalStore, PackageStore, StoredFile
+
 CHUNK = 64 * 1024
-IMMUTABLE = "public, max-age=31536000, immutable"
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "private, max-age=0, must-revalidate"
 
 # types that Python's table lacks or gets wrong on some systems, and that courseware uses
 _TYPES = {
@@ -78,18 +83,38 @@ def content_type(path: str) -> str:
     return f"{kind}; charset=utf-8" if kind.startswith(_TEXT) else kind
 
 
-def _file_chunks(handle, start: int, length: int) -> Iterator[bytes]:
-    try:
-        handle.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        handle.close()
+class FileChunks:
+    """``length`` bytes of an open file from ``start``, in chunks of :data:`CHUNK`; the file is closed at the
+    end, on error, or by :meth:`close` (which WSGI servers and Django call even when nothing was read)."""
+
+    def __init__(self, handle, start: int, length: int):
+        self.handle, self.remaining, self.started = handle, length, False
+        self.start = start
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
+        if self.handle.closed or self.remaining <= 0:
+            self.close()
+            raise StopIteration
+        try:
+            if not self.started:
+                self.handle.seek(self.start)
+                self.started = True
+            chunk = self.handle.read(min(CHUNK, self.remaining))
+        except BaseException:
+            self.close()
+            raise
+        if not chunk:
+            self.close()
+            raise StopIteration
+        self.remaining -= len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        self.handle.close()
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
@@ -117,61 +142,88 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     return start, min(end, size - 1)
 
 
-def serve(request: Request, package_dir: str | os.PathLike[str], suffix: str, *, sha256: str = "") -> Response:
-    """Answer ``request`` for the file at ``suffix`` inside ``package_dir`` (see the module docstring)."""
-    if request.method not in ("GET", "HEAD"):
-        return Response(status=405, headers={"Allow": "GET, HEAD"})
+@dataclass
+class Answer:
+    """What to send: status, headers, and the body as chunks (empty for HEAD and errors); ``length`` in bytes."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Iterator[bytes] | None = None
+    length: int = 0
+
+
+def answer(method: str, headers: Mapping[str, str], open_file: Callable[[str], StoredFile], suffix: str, *,
+           sha256: str = "") -> Answer:
+    """Answer a request for the file at ``suffix`` (see the module docstring).
+
+    ``headers`` are the request's (``Range``, ``If-None-Match``…); ``open_file(path)`` opens a checked,
+    package-relative path or raises ``OSError``.
+    """
+    if method not in ("GET", "HEAD"):
+        return Answer(405, {"Allow": "GET, HEAD"})
     try:
         relative = clean_path(suffix)
-    except BadAssetPath:
-        return Response(status=404)
-    root = Path(package_dir).resolve()
-    target = root / relative
-    try:
-        resolved = target.resolve(strict=True)
-        resolved.relative_to(root)
-        handle = open(resolved, "rb")
-        info = os.fstat(handle.fileno())
-    except (OSError, ValueError, RuntimeError):
-        return Response(status=404)
-    if not stat.S_ISREG(info.st_mode):
-        handle.close()
-        return Response(status=404)
-
-    size = info.st_size
-    tag = hashlib.sha256(f"{sha256}:{relative}:{size}:{info.st_mtime_ns}".encode()).hexdigest()[:32]
+        stored = open_file(relative)
+    except (BadAssetPath, OSError, ValueError, RuntimeError):
+        return Answer(404, {"Cache-Control": "no-store"})
+    size = stored.size
+    tag = hashlib.sha256(f"{sha256}:{relative}:{size}:{stored.mtime}".encode()).hexdigest()[:32]
     etag = f'"{tag}"'
-    headers = {
+    out = {
         "Content-Type": content_type(relative),
         "ETag": etag,
-        "Last-Modified": formatdate(info.st_mtime, usegmt=True),
-        "Cache-Control": IMMUTABLE if sha256 else "private, max-age=0, must-revalidate",
+        "Last-Modified": formatdate(stored.mtime, usegmt=True),
+        "Cache-Control": IMMUTABLE if sha256 else REVALIDATE,
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
     }
-    if _not_modified(request, etag, info.st_mtime):
-        handle.close()
-        return Response(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
+    if _not_modified(headers, etag, stored.mtime):
+        stored.handle.close()
+        return Answer(304, {k: v for k, v in out.items() if k != "Content-Type"})
 
     start, end, status = 0, size - 1, 200
-    range_header = request.headers.get("Range")
-    if range_header and _if_range_holds(request, etag, info.st_mtime):
+    range_header = headers.get("Range")
+    if range_header and _if_range_holds(headers, etag, stored.mtime):
         parsed = _parse_range(range_header, size)
         if parsed == "unsatisfiable":
-            handle.close()
-            return Response(status=416, headers={"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"})
+            stored.handle.close()
+            return Answer(416, {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes",
+                                "Cache-Control": "no-store"})
         if isinstance(parsed, tuple):
             start, end = parsed
             status = 206
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+            out["Content-Range"] = f"bytes {start}-{end}/{size}"
     length = max(0, end - start + 1)
-    response = Response(status=status, headers=headers)
-    if request.method == "HEAD":
-        handle.close()
+    if method == "HEAD":
+        stored.handle.close()
+        return Answer(status, out, None, length)
+    return Answer(status, out, FileChunks(stored.handle, start, length), length)
+
+
+def folder_opener(package_dir: str | os.PathLike[str]) -> Callable[[str], StoredFile]:
+    """Open files of one extracted package folder, never through a link that leads out of it."""
+    folder = Path(package_dir)
+    store = LocalStore(folder.parent)
+    return lambda relative: store.open(f"{folder.name}/{relative}")
+
+
+def store_opener(store: PackageStore, sha256: str) -> Callable[[str], StoredFile]:
+    """Open files of package ``sha256`` in ``store``."""
+    return lambda relative: store.open(f"{sha256}/{relative}")
+
+
+def serve(request: Request, package: str | os.PathLike[str] | Callable[[str], StoredFile], suffix: str, *,
+          sha256: str = "") -> Response:
+    """The WebOb response (an XBlock handler's) for ``suffix`` of ``package``: a folder, or an opener."""
+    open_file = package if callable(package) else folder_opener(package)
+    result = answer(request.method, request.headers, open_file, suffix, sha256=sha256)
+    response = Response(status=result.status, headers=result.headers)
+    if result.body is not None:
+        response.app_iter = result.body
+    elif result.status in (200, 206):
         response.app_iter = [b""]
-    else:
-        response.app_iter = _file_chunks(handle, start, length)
-    response.content_length = length  # after app_iter, whose setter clears it
+    if result.status in (200, 206):
+        response.content_length = result.length  # after app_iter, whose setter clears it
     return response
 
 
@@ -184,17 +236,17 @@ def _http_date(value: str | None) -> float | None:
         return None
 
 
-def _not_modified(request: Request, etag: str, mtime: float) -> bool:
-    match = request.headers.get("If-None-Match")
+def _not_modified(headers: Mapping[str, str], etag: str, mtime: float) -> bool:
+    match = headers.get("If-None-Match")
     if match is not None:
         candidates = {part.strip().removeprefix("W/") for part in match.split(",")}
         return etag in candidates or "*" in candidates
-    since = _http_date(request.headers.get("If-Modified-Since"))
+    since = _http_date(headers.get("If-Modified-Since"))
     return since is not None and int(mtime) <= since
 
 
-def _if_range_holds(request: Request, etag: str, mtime: float) -> bool:
-    condition = request.headers.get("If-Range")
+def _if_range_holds(headers: Mapping[str, str], etag: str, mtime: float) -> bool:
+    condition = headers.get("If-Range")
     if not condition:
         return True
     if condition.startswith(('"', 'W/"')):

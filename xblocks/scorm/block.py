@@ -27,9 +27,10 @@ from scorm.attempts import LearnerRecord
 from scorm.cmi import version_family
 from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 from xblocks.i18n import TranslatedBlockMixin
+from xblocks.resources import PipelineResourcesMixin
 
-from . import assets, learner, sequences, staff, upload
-from .package import PackageUnavailable, load_package, package_dir, storage_root, table_of_contents
+from . import assets, learner, links, sequences, staff, upload
+from .package import PackageUnavailable, load_package, package_store, require_package, table_of_contents
 from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
 from .studio import StudioMixin
@@ -41,8 +42,8 @@ _ = Translator.for_package("xblocks").gettext
 
 
 @XBlock.wants("settings", "user", "studio_user_permissions")
-class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, StudioEditableXBlockMixin,
-                       CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
+class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, TranslatedBlockMixin,
+                       StudioEditableXBlockMixin, CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
     """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""
 
     block_settings_key = "mooc_bridge_scorm"
@@ -50,7 +51,9 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
     completion_mode = XBlockCompletionMode.COMPLETABLE
     has_score = True
     icon_class = "problem"
-    public_dir = "static"  # what runtime.local_resource_url may serve: our CSS, JS and the vendored scorm-again
+    # what runtime.local_resource_url serves (our CSS, JS, the vendored scorm-again), named from the `xblocks`
+    # package as edx-platform's pipeline finder looks it up (see xblocks.resources)
+    resources_dir = "scorm/static"
 
     display_name = String(display_name=N_("Display name"), default=N_("SCORM package"), scope=Scope.settings,
                           help=N_("Shown above the course and in the course outline."))
@@ -106,13 +109,13 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
     def _package(self):
         """The parsed package; on first use, imported from the course's files if this server lacks it."""
         bucket = self._bucket()
-        root = storage_root(bucket)
+        store = package_store(bucket)
         try:
-            return load_package(root, self.package_sha256)
+            return load_package(store, self.package_sha256)
         except PackageUnavailable:
-            if not upload.ensure_package(self, root, bucket, self.package_sha256, self.package_file):
+            if not upload.ensure_package(self, store, bucket, self.package_sha256, self.package_file):
                 raise
-        return load_package(root, self.package_sha256)
+        return load_package(store, self.package_sha256)
 
     def _settings(self) -> learner.Settings:
         return learner.Settings(
@@ -133,13 +136,17 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
         return LearnerRecord.model_validate(self.record or {})
 
     def _asset_url(self, path: str) -> str:
-        """The handler URL of a package file, with the package's own query (many SCOs parse it by hand).
+        """The URL of a package file, with the package's own query (many SCOs parse it by hand).
 
-        A runtime's own query (the workbench's ``?student=``) is dropped: assets are the same for everyone.
+        The plugin app's streaming view where it is mounted (the LMS, the workbench), else the ``asset``
+        handler. A runtime's own query (the workbench's ``?student=``) is dropped: assets are the same for
+        everyone who may see the course.
         """
         base, _sep, fragment = path.partition("#")
         file_path, _sep, query = base.partition("?")
-        url = self.runtime.handler_url(self, "asset", f"{self.package_sha256}/{file_path}").split("?", 1)[0]
+        url = links.asset_url(self.scope_ids.usage_id, self.package_sha256, file_path)
+        if url is None:
+            url = self.runtime.handler_url(self, "asset", f"{self.package_sha256}/{file_path}").split("?", 1)[0]
         return url + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
 
     # -- views ---------------------------------------------------------------------------------
@@ -241,9 +248,9 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
             "title": self.display_name,
             "config": config,
             "api_script": self.runtime.local_resource_url(
-                self, f"static/vendor/scorm-again/scorm{'12' if family == '1.2' else '2004'}.min.js"),
-            "player_script": self.runtime.local_resource_url(self, "static/js/player.js"),
-            "player_css": self.runtime.local_resource_url(self, "static/css/player.css"),
+                self, f"vendor/scorm-again/scorm{'12' if family == '1.2' else '2004'}.min.js"),
+            "player_script": self.runtime.local_resource_url(self, "js/player.js"),
+            "player_css": self.runtime.local_resource_url(self, "css/player.css"),
             "show_toc": self.toc and len([e for e in entries if e.launch]) > 1,
             "toc_label": _("Contents"),
             "frame_title": _("Course content"),
@@ -259,15 +266,16 @@ class ScormPlayerBlock(StudioMixin, StaffViewsMixin, TranslatedBlockMixin, Studi
 
     @XBlock.handler
     def asset(self, request, suffix=""):
-        """A file of the package, by its full path: ``<sha256>/<path>``."""
+        """A file of the package, by its full path: ``<sha256>/<path>`` (buffered by the LMS: the view streams)."""
         sha256, _sep, path = suffix.partition("/")
         if sha256 != self.package_sha256:
             return Response(status=404)
+        store = package_store(self._bucket())
         try:
-            folder = package_dir(storage_root(self._bucket()), sha256)
+            require_package(store, sha256)
         except PackageUnavailable:
             return Response(status=404)
-        return assets.serve(request, folder, path, sha256=sha256)
+        return assets.serve(request, assets.store_opener(store, sha256), path, sha256=sha256)
 
     # -- learner data ---------------------------------------------------------------------------
     @XBlock.json_handler

@@ -1,6 +1,7 @@
 """Upload jobs of the SCORM block: the uploaded file, its JSON status file, and the import that runs it.
 
-Each upload is a job with a status file under ``<root>/.jobs/`` (state, progress, report). The import
+Each upload is a job with a status file ``.jobs/<id>.json`` in the block's store (state, progress, report),
+and the uploaded zip waits as ``.uploads/<id>.zip`` there, so a worker on another machine finds both. The import
 (:func:`run_import`) is the same in the request and in the Celery task (:mod:`xblocks.scorm.tasks`);
 :mod:`xblocks.scorm.upload` decides where it runs. Kept apart from both so neither imports the other back.
 """
@@ -9,15 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import shutil
 import uuid
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from adapters.i18n import Translator
-from scorm.inspect import import_package
+
+from .stores import PackageStore
 
 __all__ = ["JobProgress", "read_job", "run_import", "save_upload", "write_job"]
 
@@ -32,64 +31,64 @@ _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 class JobProgress:
     """A :class:`scorm.progress.Progress` that writes the share done into the job's status file (at most ~50 times)."""
 
-    def __init__(self, root: Path, job_id: str):
-        self.root, self.job_id = root, job_id
+    def __init__(self, store: PackageStore, job_id: str):
+        self.store, self.job_id = store, job_id
         self.total, self.done, self.last = 0, 0, -1
 
     def start(self, total: int, description: str) -> None:  # noqa: D102
         self.total, self.done = max(total, 1), 0
-        write_job(self.root, self.job_id, {"state": "extracting", "progress": 0})
+        write_job(self.store, self.job_id, {"state": "extracting", "progress": 0})
 
     def advance(self, amount: int) -> None:  # noqa: D102
         self.done += amount
         percent = min(99, int(100 * self.done / self.total))
         if percent >= self.last + 2:
             self.last = percent
-            write_job(self.root, self.job_id, {"state": "extracting", "progress": percent})
+            write_job(self.store, self.job_id, {"state": "extracting", "progress": percent})
 
     def close(self) -> None:  # noqa: D102
         pass
 
 
-def _job_path(root: Path, job_id: str) -> Path:
+def _job_name(job_id: str) -> str:
     if not _JOB_ID.match(job_id or ""):
         raise KeyError(job_id)
-    return root / JOBS / f"{job_id}.json"
+    return f"{JOBS}/{job_id}.json"
 
 
-def write_job(root: Path, job_id: str, status: dict[str, Any]) -> None:
-    """Replace the status of job ``job_id`` atomically."""
-    path = _job_path(root, job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(status, ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, path)
+def _upload_name(job_id: str) -> str:
+    return f"{UPLOADS}/{job_id}.zip"
 
 
-def read_job(root: Path, job_id: str) -> dict[str, Any] | None:
+def write_job(store: PackageStore, job_id: str, status: dict[str, Any]) -> None:
+    """Replace the status of job ``job_id``."""
+    store.write(_job_name(job_id), json.dumps(status, ensure_ascii=False).encode("utf-8"))
+
+
+def read_job(store: PackageStore, job_id: str) -> dict[str, Any] | None:
     """The status of job ``job_id``, or ``None`` for an unknown or malformed id."""
     try:
-        return json.loads(_job_path(root, job_id).read_text(encoding="utf-8"))
+        data = store.read(_job_name(job_id))
+        return json.loads(data) if data is not None else None
     except (KeyError, OSError, ValueError):
         return None
 
 
-def save_upload(root: Path, stream: BinaryIO) -> tuple[str, Path]:
-    """Copy an uploaded file to a new job's temporary file (streamed); return (job id, path)."""
+def save_upload(store: PackageStore, stream: BinaryIO) -> tuple[str, int]:
+    """Store an uploaded file (streamed) as a new job's upload; return (job id, size in bytes)."""
     job_id = uuid.uuid4().hex
-    folder = root / UPLOADS
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{job_id}.zip"
-    with open(path, "wb") as out:
-        shutil.copyfileobj(stream, out, 1024 * 1024)
-    write_job(root, job_id, {"state": "queued", "progress": 0})
-    return job_id, path
+    store.save_stream(_upload_name(job_id), stream)
+    write_job(store, job_id, {"state": "queued", "progress": 0})
+    stored = store.open(_upload_name(job_id))
+    stored.handle.close()
+    return job_id, stored.size
 
 
-def run_import(root: Path, job_id: str, path: Path, name: str | None = None) -> dict[str, Any]:
+def run_import(store: PackageStore, job_id: str, name: str | None = None) -> dict[str, Any]:
     """Check and store the uploaded package of job ``job_id``; record and return its final status."""
     try:
-        result = import_package(path, root, progress=JobProgress(root, job_id), name=name)
+        with store.local_file(_upload_name(job_id)) as path:
+            result = store.import_package(path, progress=JobProgress(store, job_id), name=name)
         report = result.report.to_contract()
         status = {"state": "done", "progress": 100, "valid": result.stored and result.report.valid,
                   "sha256": result.sha256 if result.stored else None, **report}
@@ -98,6 +97,9 @@ def run_import(root: Path, job_id: str, path: Path, name: str | None = None) -> 
         status = {"state": "done", "progress": 100, "valid": False,
                   "errors": [{"code": "import_failed", "message": _("The package could not be imported.")}]}
     finally:
-        path.unlink(missing_ok=True)
-    write_job(root, job_id, status)
+        try:
+            store.delete(_upload_name(job_id))
+        except OSError:
+            log.warning("Could not remove the upload of SCORM import job %s", job_id, exc_info=True)
+    write_job(store, job_id, status)
     return status

@@ -1,72 +1,73 @@
-"""The player's view of a stored package: where it lives, its parsed manifest, and its table of contents.
+"""The player's view of a stored package: whether it is there, its parsed manifest, and its table of contents.
 
-Packages are stored by :func:`scorm.inspect.import_package` under ``<storage root>/<sha256>/``; the
-root comes from the operator's ``XBLOCK_SETTINGS["mooc_bridge_scorm"]["STORAGE_ROOT"]``. Parsed
-manifests are cached by sha256: a stored package never changes, so neither does its model.
+Packages are stored content-addressed (``<sha256>/``) in the block's :mod:`~xblocks.scorm.stores` store,
+chosen by the operator's ``XBLOCK_SETTINGS["mooc_bridge_scorm"]``. Parsed manifests are cached by sha256:
+a stored package never changes, so neither does its model (presence is still checked on every load).
 """
 
 from __future__ import annotations
 
-import os
+import posixpath
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from threading import Lock
 
 from scorm.errors import ScormError
 from scorm.manifest import parse_manifest
 from scorm.model import Item, Package
-from scorm.storage import is_sha256
+
+from .stores import MANIFEST, PackageStore, package_store
+
+__all__ = ["PackageUnavailable", "TocEntry", "find_item", "load_package", "package_store", "require_package",
+           "table_of_contents"]
 
 SETTINGS_KEY = "mooc_bridge_scorm"
+_CACHE: OrderedDict[str, Package] = OrderedDict()
+_CACHE_SIZE = 64
+_lock = Lock()
 
 
 class PackageUnavailable(Exception):
     """The block's package is not in storage (not imported yet, or storage is not shared with this server)."""
 
 
-def storage_root(settings_bucket: dict | None) -> Path:
-    """The folder of stored packages: the operator's setting, else ``$MOOC_BRIDGE_HOME/storage``."""
-    configured = (settings_bucket or {}).get("STORAGE_ROOT")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("MOOC_BRIDGE_HOME", "var")) / "storage"
-
-
-def package_dir(root: Path, sha256: str) -> Path:
-    """The folder of the package ``sha256`` under ``root``; :class:`PackageUnavailable` if absent or malformed."""
-    if not is_sha256(sha256):
+def require_package(store: PackageStore, sha256: str) -> None:
+    """Raise :class:`PackageUnavailable` unless package ``sha256`` is complete in ``store``."""
+    if not store.has_package(sha256):
         raise PackageUnavailable(sha256)
-    folder = root / sha256
-    if not (folder / "imsmanifest.xml").is_file():
-        raise PackageUnavailable(sha256)
-    return folder
 
 
-@lru_cache(maxsize=64)
-def _parse(folder: str) -> Package:
-    root = Path(folder)
-
+def _parse(store: PackageStore, sha256: str) -> Package:
     def read_file(path: str) -> bytes | None:
-        target = (root / path).resolve()
-        if not target.is_relative_to(root.resolve()) or not target.is_file():
+        normal = posixpath.normpath(path)
+        if normal.startswith(("../", "/")) or normal in ("..", "."):
             return None
-        return target.read_bytes()
+        return store.read(f"{sha256}/{normal}")
 
+    manifest = store.read(f"{sha256}/{MANIFEST}")
+    if manifest is None:
+        raise PackageUnavailable(sha256)
     try:
-        package, _issues = parse_manifest((root / "imsmanifest.xml").read_bytes(), read_file=read_file)
-    except (OSError, ScormError) as error:
-        raise PackageUnavailable(folder) from error
-    return package
+        package, _issues = parse_manifest(manifest, read_file=read_file)
+    except ScormError as error:
+        raise PackageUnavailable(sha256) from error
+    return package.model_copy(update={"sha256": sha256})
 
 
-@lru_cache(maxsize=64)
-def _named(folder: str, sha256: str) -> Package:
-    return _parse(folder).model_copy(update={"sha256": sha256})
-
-
-def load_package(root: Path, sha256: str) -> Package:
+def load_package(store: PackageStore, sha256: str) -> Package:
     """The parsed manifest of stored package ``sha256`` (cached; callers must not modify it)."""
-    return _named(str(package_dir(root, sha256)), sha256)
+    require_package(store, sha256)
+    with _lock:
+        cached = _CACHE.get(sha256)
+        if cached is not None:
+            _CACHE.move_to_end(sha256)
+            return cached
+    package = _parse(store, sha256)
+    with _lock:
+        _CACHE[sha256] = package
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return package
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ by its sha256; the page shows the validation report; a valid package's sha256 go
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from web_fragments.fragment import Fragment
 from xblock.core import XBlock
 from xblock.utils.resources import ResourceLoader
@@ -19,8 +17,8 @@ from scorm.storage import is_sha256
 
 from . import upload
 from .jobs import read_job
-from .package import storage_root
 from .staff_views import author_only
+from .stores import PackageStore, package_store
 from .web import json_response
 
 loader = ResourceLoader(__name__)
@@ -67,9 +65,9 @@ class StudioMixin:
         except Exception:  # PackageUnavailable, or no package yet
             return self.package_sha256
 
-    def _storage(self) -> tuple[Path, dict]:
+    def _storage(self) -> tuple[PackageStore, dict]:
         bucket = self._bucket()
-        return storage_root(bucket), bucket
+        return package_store(bucket), bucket
 
     @XBlock.handler
     @author_only
@@ -78,8 +76,8 @@ class StudioMixin:
         upload_file = request.POST.get("package")
         if upload_file is None or not hasattr(upload_file, "file"):
             return _not_valid("no_file", _("Choose a .zip file to upload."))
-        root, bucket = self._storage()
-        status = upload.start_import(root, upload_file.file, bucket, name=getattr(upload_file, "filename", None))
+        store, bucket = self._storage()
+        status = upload.start_import(store, upload_file.file, bucket, name=getattr(upload_file, "filename", None))
         if status.get("state") != "done":
             return json_response(status, 202)
         return json_response(status, 200 if status.get("valid") else 400)
@@ -88,8 +86,8 @@ class StudioMixin:
     @author_only
     def upload_status(self, request, suffix=""):
         """The state of an upload job (``?job=``): queued, extracting with progress, or done with the report."""
-        root, _bucket = self._storage()
-        status = read_job(root, request.GET.get("job", ""))
+        store, _bucket = self._storage()
+        status = read_job(store, request.GET.get("job", ""))
         if status is None:
             return _not_valid("unknown_job", _("This upload is unknown or has expired."), 404)
         return json_response(status)
@@ -100,15 +98,16 @@ class StudioMixin:
     def check_package(self, data, suffix=""):
         """The report of a package already imported (``{"sha256": …}``), fetched from the course's files if needed."""
         sha256 = str(data.get("sha256", "")).strip().lower() if isinstance(data, dict) else ""
-        root, bucket = self._storage()
+        store, bucket = self._storage()
         if not is_sha256(sha256):
             message = _("A package is named by its sha256: 64 hexadecimal digits.")
             return {"valid": False, "errors": [{"code": "bad_sha256", "message": message}]}
         package_file = self.package_file if sha256 == self.package_sha256 else f"scorm/{sha256}.zip"
-        if not upload.ensure_package(self, root, bucket, sha256, package_file):
+        if not upload.ensure_package(self, store, bucket, sha256, package_file):
             message = _("No package with this sha256 has been imported.")
             return {"valid": False, "errors": [{"code": "not_imported", "message": message}]}
-        report = inspect_package(root / sha256).to_contract()
+        with store.local_package(sha256) as folder:
+            report = inspect_package(folder).to_contract()
         return {**report, "valid": not report.get("errors"), "sha256": sha256}
 
     def clean_studio_edits(self, data):
@@ -133,8 +132,8 @@ class StudioMixin:
         sha256 = getattr(data, "package_sha256", "") or ""
         if not sha256:
             return
-        root, bucket = self._storage()
+        store, bucket = self._storage()
         if not is_sha256(sha256):
             error(_("A package is named by its sha256: 64 hexadecimal digits."))
-        elif not upload.ensure_package(self, root, bucket, sha256, getattr(data, "package_file", "") or ""):
+        elif not upload.ensure_package(self, store, bucket, sha256, getattr(data, "package_file", "") or ""):
             error(_("No package with this sha256 has been imported."))

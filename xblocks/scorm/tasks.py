@@ -1,19 +1,26 @@
 """Celery task of the SCORM block: import a large uploaded package on a worker, reporting progress to its job file.
 
-Registered as a ``shared_task`` so the LMS's and Studio's Celery apps pick it up by import; the worker
-must see the same storage root as the web process (a shared volume, as with any Django storage).
+Registered as a ``shared_task`` so the LMS's and Studio's Celery apps pick it up by import; the worker opens the
+store the web process chose (the store settings travel with the task), which it sees as any Django storage.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from celery import shared_task
 
 from .jobs import run_import
+from .stores import package_store
 
 
 @shared_task(name="mooc_bridge.scorm.import_package", ignore_result=True)
-def import_package_task(root: str, job_id: str, path: str, name: str | None = None) -> None:
-    """Check and store the package uploaded as job ``job_id``; its status file tells the Studio page how it went."""
-    run_import(Path(root), job_id, Path(path), name)
+def import_package_task(job_id: str, name: str | None = None, where: dict | None = None) -> None:
+    """Check and store the package uploaded as job ``job_id``; its status file tells the Studio page how it went.
+
+    ``where`` holds the settings that chose the store (``STORAGE_ROOT``, ``STORAGE``, ``STORAGE_PREFIX``);
+    without them the worker reads its own ``XBLOCK_SETTINGS["mooc_bridge_scorm"]``.
+    """
+    if not where:
+        from django.conf import settings
+
+        where = getattr(settings, "XBLOCK_SETTINGS", {}).get("mooc_bridge_scorm", {})
+    run_import(package_store(where), job_id, name)

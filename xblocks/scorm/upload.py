@@ -1,12 +1,12 @@
 """Getting a package into storage for the block: a Studio upload (in-process or a Celery task), or a package
 already imported by its sha256, fetched from the course's files when this server does not have it yet.
 
-An upload never changes the block. It is checked and stored content-addressed (``<root>/<sha256>/``) by
-:func:`scorm.inspect.import_package`; the Studio editor shows the report and, for a valid package, puts
-its sha256 into the form, so learners switch to it only when the author saves. The old version keeps
-serving until then, and a refused package leaves nothing behind.
+An upload never changes the block. It is checked and stored content-addressed (``<sha256>/``) in the
+block's store (:mod:`xblocks.scorm.stores`) by :func:`scorm.inspect.import_package`; the Studio editor
+shows the report and, for a valid package, puts its sha256 into the form, so learners switch to it only
+when the author saves. The old version keeps serving until then, and a refused package leaves nothing behind.
 
-Each upload is a *job* with a small JSON status file under ``<root>/.jobs/`` (state, progress, report), so
+Each upload is a *job* with a small JSON status file under ``.jobs/`` in the store (state, progress, report), so
 the Studio page polls the same ``upload_status`` handler whether the work ran in the request or in a
 Celery worker (the jobs are in :mod:`xblocks.scorm.jobs`). Celery is used for packages of at least
 ``CELERY_MIN_BYTES`` when it is configured: the operator's ``XBLOCK_SETTINGS["mooc_bridge_scorm"]["USE_CELERY"]``,
@@ -22,11 +22,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from scorm.inspect import import_package
 from scorm.storage import is_sha256
 
 from .jobs import run_import, save_upload
-from .package import PackageUnavailable, package_dir
+from .stores import PackageStore
 
 __all__ = ["DEFAULT_CELERY_MIN_BYTES", "celery_enabled", "ensure_package", "fetch_course_asset", "start_import"]
 
@@ -47,19 +46,28 @@ def celery_enabled(bucket: dict[str, Any]) -> bool:
         return False
 
 
-def start_import(root: Path, stream: BinaryIO, bucket: dict[str, Any], name: str | None = None) -> dict[str, Any]:
-    """Store the upload and import it: queued to Celery for a large package when configured, else now."""
-    job_id, path = save_upload(root, stream)
-    size = path.stat().st_size
+STORE_KEYS = ("STORAGE_ROOT", "STORAGE", "STORAGE_PREFIX")
+
+
+def start_import(store: PackageStore, stream: BinaryIO, bucket: dict[str, Any],
+                 name: str | None = None) -> dict[str, Any]:
+    """Store the upload and import it: queued to Celery for a large package when configured, else now.
+
+    The task gets the settings that choose the store (when all are strings), so the worker opens the same one.
+    """
+    job_id, size = save_upload(store, stream)
     if size >= int(bucket.get("CELERY_MIN_BYTES", DEFAULT_CELERY_MIN_BYTES)) and celery_enabled(bucket):
         try:
             from .tasks import import_package_task
 
-            import_package_task.delay(str(root), job_id, str(path), name)
+            where = {key: bucket[key] for key in STORE_KEYS if key in bucket}
+            if not all(isinstance(value, str) for value in where.values()):
+                where = None  # a callable STORAGE does not travel: the worker reads its own XBLOCK_SETTINGS
+            import_package_task.delay(job_id, name, where)
             return {"job": job_id, "state": "queued", "progress": 0}
         except Exception:  # broker down: do the work here rather than fail the author
             log.warning("Celery unavailable for SCORM import job %s; importing in-process", job_id, exc_info=True)
-    return {"job": job_id, **run_import(root, job_id, path, name)}
+    return {"job": job_id, **run_import(store, job_id, name)}
 
 
 # -- a package already imported, by sha256 ------------------------------------------------------------------
@@ -100,18 +108,15 @@ def _local_asset(bucket: dict[str, Any], package_file: str) -> BinaryIO | None:
     return open(path, "rb") if path.is_file() else None
 
 
-def ensure_package(block, root: Path, bucket: dict[str, Any], sha256: str, package_file: str) -> bool:
+def ensure_package(block, store: PackageStore, bucket: dict[str, Any], sha256: str, package_file: str) -> bool:
     """Make sure package ``sha256`` is in storage, importing it from the course file ``package_file`` if needed.
 
     The course file is imported only when its own sha256 is ``sha256``; returns whether the package is there.
     """
     if not is_sha256(sha256):
         return False
-    try:
-        package_dir(root, sha256)
+    if store.has_package(sha256):
         return True
-    except PackageUnavailable:
-        pass
     if not package_file:
         return False
     stream = fetch_course_asset(block, package_file) or _local_asset(bucket, package_file)
@@ -125,5 +130,5 @@ def ensure_package(block, root: Path, bucket: dict[str, Any], sha256: str, packa
             log.warning("Course file %s does not match package %s; not imported", package_file, sha256)
             return False
         stream.seek(0)
-        result = import_package(stream, root, name=os.path.basename(package_file))
+        result = store.import_package(stream, name=os.path.basename(package_file))
     return result.stored and result.sha256 == sha256

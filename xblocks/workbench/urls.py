@@ -5,7 +5,7 @@ XBlock handlers are CSRF-exempt here as they are in the LMS (``handle_xblock_cal
 SCORM player's last commit sent by ``navigator.sendBeacon`` when a page closes.
 """
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from workbench import views as sdk_views
 from workbench.urls import urlpatterns as sdk_urlpatterns
@@ -20,6 +20,8 @@ def _handler(request, *args, **kwargs):
 
 urlpatterns = [
     path("mooc-bridge/events/", views.events, name="mooc_bridge_events"),
+    # the SCORM plugin app's URLs, where the LMS mounts them (ScormPlayerConfig.plugin_app)
+    path("mooc-bridge/scorm/", include("xblocks.scorm.urls")),
     re_path(r"^handler/(?P<usage_id>[^/]+)/(?P<handler_slug>[^/]*)(?:/(?P<suffix>.*))?$",
             csrf_exempt(_handler), {"authenticated": True}, name="handler"),
     *sdk_urlpatterns,
