@@ -61,6 +61,7 @@ def seed(lms: FakeOpenEdx, changes: int) -> tuple[list[str], list[tuple[str, str
     """A course of 10 subsections and changes/10 learners with 学号; the usage ids, learners and user ids."""
     subs = [(f"unit{n:02d}", f"第{n}单元测验", 10) for n in range(1, SUBSECTIONS + 1)]
     course = lms.state.add_course(COURSE, "基准课程", subs)
+    lms.state.waffle_flag("grades.writable_gradebook", COURSE)  # off by default in Open edX and in the fake
     learners = lms.add_learners(COURSE, max(1, -(-changes // SUBSECTIONS)))
     return list(course.subsections), learners, {u: lms.state.user(u).id for u, _n in learners}
 

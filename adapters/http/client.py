@@ -1,13 +1,20 @@
 """The HTTP client every adapter uses: one session per thread, one request method, one retry policy.
 
 ``HttpClient.request(method, url, **kw)`` is the only way an adapter talks HTTP. Per attempt it takes a
-rate-limiter slot, adds the ``Authorization`` header of its token provider or has the provider sign the
+rate-limiter slot (and one of each ``path_limits`` limiter whose path prefix the URL has: an API with its own,
+lower throttle), adds the ``Authorization`` header of its token provider or has the provider sign the
 request (OAuth 1.0a) — only for URLs on the client's own origin, so a token never leaks to another host —,
 sends with the default ``(connect, read)`` timeouts, and classifies the answer with
 :data:`~adapters.http.status.STATUS_ACTIONS`. Retriable failures are retried by the tenacity policy of
 :mod:`adapters.http.retry`; a 401 makes the provider fetch a new token once; everything else becomes a typed
-:class:`~adapters.errors.AdapterError` with the status, the redacted body and ``where``. No ``requests``
 exception escapes.
+
+The token is fetched once per attempt cycle: the provider's own token request has its own bounded retry, and its
+failure ends the request instead of being retried by the request's loop (which would multiply the token
+requests). Redirects are followed here, not by ``requests``: on the origin first asked, with the same credentials;
+to another origin only for a request with neither credentials (token, ``auth``) nor a body — a 307 or 308 keeps
+the body, and a token request's body holds the client secret —, else the request fails with
+``cross_origin_redirect``.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import tenacity
 
-from adapters.errors import DataError, FatalError
+from adapters.errors import AdapterError, DataError, FatalError
 from adapters.i18n import Translator
 
 from .auth import TokenProvider
@@ -30,7 +37,7 @@ from .redact import Secrets, redact_url
 from .retry import RetryPolicy, retry_any, retry_not_sent
 from .status import classify, error_for_exception, error_for_response
 
-__all__ = ["DEFAULT_TIMEOUT", "IDEMPOTENT_METHODS", "USER_AGENT", "HttpClient"]
+__all__ = ["DEFAULT_TIMEOUT", "IDEMPOTENT_METHODS", "MAX_REDIRECTS", "USER_AGENT", "HttpClient"]
 
 log = logging.getLogger("adapters.http")
 _ = Translator.for_package("adapters").gettext
@@ -39,6 +46,9 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 """(connect, read) timeouts in seconds used when a call gives none."""
 
 USER_AGENT = "mooc-bridge/0.1 (+https://github.com/; adapters.http)"
+
+MAX_REDIRECTS = 5
+"""Redirects followed within one attempt."""
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 """Methods retried after any retriable failure; others (POST, PATCH) only when marked ``idempotent=True``."""
@@ -50,13 +60,16 @@ class HttpClient:
     def __init__(self, base_url: str = "", *, auth: TokenProvider | None = None,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT, retry: RetryPolicy | None = None,
                  rate_limiter: RateLimiter | None = None, user_agent: str = USER_AGENT,
-                 headers: Mapping[str, str] | None = None, verify: bool | str = True, secrets: Secrets | None = None):
-        """``base_url`` resolves relative paths; ``rate_limiter`` is shared by all threads using this client."""
+                 headers: Mapping[str, str] | None = None, verify: bool | str = True, secrets: Secrets | None = None,
+                 path_limits: Mapping[str, RateLimiter] | None = None):
+        """``base_url`` resolves relative paths; ``rate_limiter`` is shared by all threads using this client, and so
+        is each limiter of ``path_limits`` (URL path prefix → limiter), taken too for the URLs under its prefix."""
         self.base_url = base_url.rstrip("/") + "/" if base_url else ""
         self.auth = auth
         self.timeout = timeout
         self.policy = retry or RetryPolicy()
         self.rate_limiter = rate_limiter
+        self.path_limits = dict(path_limits or {})
         self.user_agent = user_agent
         self.headers = dict(headers or {})
         self.verify = verify
@@ -142,22 +155,34 @@ class HttpClient:
         if auth is None and with_auth:
             auth = getattr(self.auth, "request_auth", None)  # a provider that signs each request (OAuth 1.0a)
 
-        def attempt() -> requests.Response:
-            send_headers = dict(headers or {})
-            if with_auth:
-                token, auth_headers = self.auth.header(self)  # type: ignore[union-attr]
-                used["token"] = token
-                send_headers.update(auth_headers)
-            if self.rate_limiter is not None:
-                self.rate_limiter.acquire()
+        limiters = [self.rate_limiter] if self.rate_limiter is not None else []
+        path = urlsplit(full_url).path
+        limiters += [limiter for prefix, limiter in self.path_limits.items() if path.startswith(prefix)]
+        secret_bearing = bool(with_auth or auth is not None or json is not None or data is not None)
+
+        def send(send_method: str, send_url: str, send_headers: dict, body: dict) -> requests.Response:
+            for limiter in limiters:
+                limiter.acquire()
             with self._lock:
                 self.stats["requests"] += 1
             try:
-                response = self.session.request(method, full_url, params=params, json=json, data=data,
-                                                headers=send_headers, timeout=timeout or self.timeout,
-                                                auth=auth)
+                return self.session.request(send_method, send_url, params=params if send_url == full_url else None,
+                                            headers=send_headers, timeout=timeout or self.timeout, auth=auth,
+                                            allow_redirects=False, **body)
             except requests.RequestException as exc:
-                raise error_for_exception(exc, method, full_url, self.secrets) from exc
+                raise error_for_exception(exc, send_method, send_url, self.secrets) from exc
+
+        def attempt() -> requests.Response:
+            send_headers = dict(headers or {})
+            if with_auth:
+                try:
+                    token, auth_headers = self.auth.header(self)  # type: ignore[union-attr]
+                except AdapterError as exc:
+                    raise _TokenFailure(exc) from exc  # retried inside the token request, not again here
+                used["token"] = token
+                send_headers.update(auth_headers)
+            response = self._follow(send, method, full_url, send_headers, {"json": json, "data": data},
+                                    secret_bearing)
             log.debug("%s %s -> %s", method, redact_url(response.url or full_url, self.secrets),
                       response.status_code)
             if response.status_code in ok_statuses:
@@ -171,6 +196,8 @@ class HttpClient:
         while True:
             try:
                 response = retrying(attempt)
+            except _TokenFailure as failure:
+                raise failure.error from failure.error.__cause__
             except FatalError as exc:
                 exc.where.setdefault("attempts", 1)
                 raise
@@ -181,6 +208,32 @@ class HttpClient:
                 self.auth.invalidate(used["token"] or "")  # type: ignore[union-attr]
                 continue
             return response
+
+    def _follow(self, send, method: str, url: str, headers: dict, body: dict, secret_bearing: bool):
+        """Send, then follow up to :data:`MAX_REDIRECTS` redirects (see the module docstring)."""
+        response = send(method, url, headers, body)
+        origin = _origin(url)
+        for _hop in range(MAX_REDIRECTS):
+            if not response.is_redirect:
+                break
+            target = urljoin(response.url or url, response.headers["Location"])
+            if _origin(target) != origin and secret_bearing:
+                response.close()
+                shown = redact_url(target, self.secrets)
+                raise FatalError(_("{method} {url} was redirected (HTTP {status}) to another host, {target}; "
+                                   "credentials and request bodies are not sent there. If the service has moved, "
+                                   "use its new address.").format(method=method, url=redact_url(url, self.secrets),
+                                                                  status=response.status_code, target=shown),
+                                 code="cross_origin_redirect", status=response.status_code,
+                                 where={"url": redact_url(url, self.secrets), "location": shown})
+            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                method, body = "GET", {"json": None, "data": None}
+            if _origin(target) != origin:
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+            response.close()
+            url = target
+            response = send(method, url, headers, body)
+        return response
 
     def get_json(self, url: str, **kwargs) -> Any:
         """GET ``url`` and return its JSON body (see :func:`json_body` for errors)."""
@@ -199,6 +252,19 @@ def json_body(response: requests.Response, secrets: Secrets | None = None) -> An
         url = redact_url(getattr(response.request, "url", None) or response.url or "", secrets)
         raise DataError(_("{url} did not return JSON.").format(url=url), code="bad_json",
                         status=response.status_code, where={"url": url}) from exc
+
+
+class _TokenFailure(Exception):
+    """A token fetch that failed inside an attempt: ends the request (the fetch had its own retries)."""
+
+    def __init__(self, error: AdapterError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _predicate(fn):

@@ -1,6 +1,7 @@
 """The Open edX adapter: reads persons, enrollments, line items and scores; writes enrollments and scores.
 
-Reads and ``current`` live here; the write paths are in :mod:`adapters.openedx.writes`. Identity: a Person is
+Reads and ``current`` live here; the write paths are in :mod:`adapters.openedx.writes` and
+:mod:`adapters.openedx.score_writes`. Identity: a Person is
 found by its Open edX user id (``external_ids["openedx"]``), username, 学号 (when the settings say where it
 comes from: a program's ``student_key``, the gradebook's ``external_user_key``, or the username itself) or,
 last, e-mail. With a program, enrollments written by 学号 are read back from the program's course enrollments
@@ -15,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 from adapters.base import Adapter, Change, ChangeResult, ReadScope
-from adapters.errors import AdapterError, FatalError
+from adapters.errors import FatalError
 from adapters.http import HttpClient, RateLimiter, RetryPolicy
 from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
@@ -24,8 +25,9 @@ from adapters.records import Enrollment, LineItem, Person, Record, Score
 from .api import OpenEdxApi
 from .items import resolve_items
 from .models import Account
+from .score_writes import ScoreWriter
 from .settings import OpenEdxSettings
-from .writes import EnrollmentWriter, ScoreWriter
+from .writes import EnrollmentWriter
 
 __all__ = ["OpenEdxAdapter"]
 
@@ -229,23 +231,20 @@ class OpenEdxAdapter(Adapter):
     # -- identity -----------------------------------------------------------------------------------------
 
     def _numbers_by_username(self, course: str) -> dict[str, str]:
-        """{username: 学号} from the gradebook's ``external_user_key`` when the settings use it (cached)."""
+        """{username: 学号} from the gradebook's ``external_user_key`` when the settings use it (cached). A course
+        whose writable gradebook is off fails with ``writable_gradebook_off`` naming the waffle flag, instead of
+        leaving every learner without a 学号 (and so matching nobody)."""
         if self.settings.student_number_source not in ("program", "external_user_key"):
             return {}
         with self._lock:
             cached = self._keys.get(course)
         if cached is None:
             cached = {}
-            try:
-                for entry in self.api.iter_gradebook(course):
-                    if entry.external_user_key:
-                        cached[entry.external_user_key] = entry.username
-                        self._remember(Account(username=entry.username, id=entry.user_id, email=entry.email,
-                                               name=entry.full_name))
-            except AdapterError as exc:
-                if exc.status != 403:
-                    raise
-                log.warning("gradebook not enabled for %s: no student numbers", course)
+            for entry in self.api.iter_gradebook(course):
+                if entry.external_user_key:
+                    cached[entry.external_user_key] = entry.username
+                    self._remember(Account(username=entry.username, id=entry.user_id, email=entry.email,
+                                           name=entry.full_name))
             with self._lock:
                 self._keys[course] = cached
         return {username: number for number, username in cached.items()}

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from adapters.errors import AdapterError
 from adapters.http import (
     ClientCredentials,
     HttpClient,
@@ -36,6 +37,7 @@ from .models import (
     parse,
     parse_list,
 )
+from .refusals import bulk_enroll_refusal, enrollment_refusal, gradebook_refusal
 from .settings import OpenEdxSettings
 
 __all__ = ["OpenEdxApi"]
@@ -45,6 +47,10 @@ ACCOUNTS_PER_LOOKUP = 50
 
 PROGRAM_WRITE_LIMIT = 25
 """``MAX_ENROLLMENT_RECORDS`` of the program enrollments API: more in one request answers 413."""
+
+ENROLLMENT_API = "/api/enrollment/"
+"""Every view under it shares ``EnrollmentUserThrottle`` (``openedx/core/djangoapps/enrollments/views.py``): 120
+requests a minute for staff, so the client spaces these at ``enrollment_rate`` on top of ``rate``."""
 
 
 def _path(value: str) -> str:
@@ -64,7 +70,8 @@ class OpenEdxApi:
             client = HttpClient(
                 settings.lms_url, auth=auth, timeout=(settings.connect_timeout, settings.timeout),
                 retry=retry or RetryPolicy(max_attempts=settings.max_attempts),
-                rate_limiter=rate_limiter or RateLimiter(settings.rate, settings.burst), verify=settings.verify)
+                rate_limiter=rate_limiter or RateLimiter(settings.rate, settings.burst), verify=settings.verify,
+                path_limits={ENROLLMENT_API: RateLimiter(settings.enrollment_rate)})
         self.client = client
 
     # -- identity -----------------------------------------------------------------------------------------
@@ -118,7 +125,8 @@ class OpenEdxApi:
         return parse(EnrollmentItem, EnrollmentItem.from_single(data), {"endpoint": url})
 
     def set_enrollment(self, username: str, course_id: str, active: bool, mode: str | None) -> EnrollmentItem:
-        """``POST /api/enrollment/v1/enrollment`` with ``is_active`` (false unenrolls).
+        """``POST /api/enrollment/v1/enrollment`` with ``is_active`` (false unenrolls) and, to enrol with the
+        ``force_enrollment`` setting, ``force_enrollment`` (new enrollments outside the enrollment dates).
 
         Sent as not idempotent: after a failure where the LMS may have acted (read timeout, 5xx) it is not
         re-sent here; the writer re-reads the enrollment first (:mod:`adapters.openedx.writes`).
@@ -126,15 +134,32 @@ class OpenEdxApi:
         body: dict[str, Any] = {"user": username, "is_active": active, "course_details": {"course_id": course_id}}
         if mode:
             body["mode"] = mode
-        data = json_body(self.client.request("POST", "/api/enrollment/v1/enrollment", json=body, idempotent=False))
+        forced = active and self.settings.force_enrollment
+        if forced:
+            body["force_enrollment"] = True
+        try:
+            response = self.client.request("POST", "/api/enrollment/v1/enrollment", json=body, idempotent=False)
+        except AdapterError as exc:
+            refusal = enrollment_refusal(exc, username, course_id, forced)
+            if refusal is None:
+                raise
+            raise refusal from exc
+        data = json_body(response)
         return parse(EnrollmentItem, EnrollmentItem.from_single(data), {"endpoint": "/api/enrollment/v1/enrollment"})
 
     def bulk_enroll(self, identifiers: Sequence[str], course_id: str, action: str) -> list[BulkEnrollResult]:
-        """``POST /api/bulk_enroll/v1/bulk_enroll/``: per-identifier before/after states for one course."""
+        """``POST /api/bulk_enroll/v1/bulk_enroll`` (no trailing slash: ``lms/djangoapps/bulk_enroll/urls.py``):
+        per-identifier before/after states for one course; ``bulk_enroll_off`` when the view is not mounted."""
         body = {"identifiers": ",".join(identifiers), "courses": course_id, "action": action,
                 "auto_enroll": self.settings.auto_enroll, "email_students": False}
-        url = "/api/bulk_enroll/v1/bulk_enroll/"
-        data = json_body(self.client.request("POST", url, json=body, idempotent=True))
+        url = "/api/bulk_enroll/v1/bulk_enroll"
+        try:
+            data = json_body(self.client.request("POST", url, json=body, idempotent=True))
+        except AdapterError as exc:
+            refusal = bulk_enroll_refusal(exc)
+            if refusal is None:
+                raise
+            raise refusal from exc
         course = (data.get("courses") or {}).get(course_id) if isinstance(data, dict) else None
         results = course.get("results") if isinstance(course, dict) else None
         return parse_list(BulkEnrollResult, results, {"endpoint": url, "course_id": course_id})
@@ -192,11 +217,18 @@ class OpenEdxApi:
             yield from parse_list(CourseGrade, page.items, {"endpoint": url, "page": page.number})
 
     def iter_gradebook(self, course_id: str) -> Iterator[GradebookEntry]:
-        """``GET /api/grades/v1/gradebook/{course_id}/`` following ``next`` (needs the writable gradebook)."""
+        """``GET /api/grades/v1/gradebook/{course_id}/`` following ``next``; ``writable_gradebook_off`` (naming the
+        waffle flag) when the course's writable gradebook is off."""
         url = f"/api/grades/v1/gradebook/{_path(course_id)}/"
         request = PageRequest(url, {"page_size": self.settings.page_size})
-        for page in paginate(self.client, request, NextUrlPaginator()):
-            yield from parse_list(GradebookEntry, page.items, {"endpoint": url, "page": page.number})
+        try:
+            for page in paginate(self.client, request, NextUrlPaginator()):
+                yield from parse_list(GradebookEntry, page.items, {"endpoint": url, "page": page.number})
+        except AdapterError as exc:
+            refusal = gradebook_refusal(exc, course_id)
+            if refusal is None:
+                raise
+            raise refusal from exc
 
     def grading_info(self, course_id: str) -> GradingInfo:
         """``GET /api/grades/v1/gradebook/{course_id}/grading-info?graded_only=true``."""
@@ -216,7 +248,13 @@ class OpenEdxApi:
         connected). After a lost answer the writer re-reads the items before sending any again.
         """
         url = f"/api/grades/v1/gradebook/{_path(course_id)}/bulk-update"
-        response = self.client.request("POST", url, json=list(items), idempotent=False, ok_statuses=(422,))
+        try:
+            response = self.client.request("POST", url, json=list(items), idempotent=False, ok_statuses=(422,))
+        except AdapterError as exc:
+            refusal = gradebook_refusal(exc, course_id)
+            if refusal is None:
+                raise
+            raise refusal from exc
         return parse_list(BulkUpdateItem, json_body(response), {"endpoint": url})
 
     def close(self) -> None:

@@ -152,11 +152,31 @@ class Override(_Raw):
 
 
 class OverrideHistory(_Raw):
-    user: str | None = None
-    comments: str | None = None
+    """One row of an override's history: a ``simple_history`` record of ``PersistentSubsectionGradeOverride``.
+
+    ``SubsectionGradeOverrideSimpleHistorySerializer`` (``lms/djangoapps/grades/rest_api/serializers.py``) names
+    who made it ``history_user`` (the username; null when no request user, e.g. proctoring) and when
+    ``history_date``; ``created`` is when the override row was first made, the same for every row. The view's
+    docstring still shows the retired ``user``/``comments`` shape; both are read, the serializer's first.
+    """
+
+    history_user: str | None = None
+    history_date: datetime | None = None
+    history_type: str | None = None
+    override_reason: str | None = None
+    system: str | None = None
+    user: str | None = None  # the retired shape
     created: datetime | None = None
-    feature: str | None = None
-    action: str | None = None
+
+    @property
+    def who(self) -> str | None:
+        """Who made this change (``history_user``, else the retired ``user``)."""
+        return self.history_user if self.history_user is not None else self.user
+
+    @property
+    def when(self) -> datetime | None:
+        """When this change was made (``history_date``, else ``created``)."""
+        return self.history_date or self.created
 
 
 class SubsectionGradeDetail(_Raw):
@@ -170,15 +190,17 @@ class SubsectionGradeDetail(_Raw):
     history: list[OverrideHistory] = []
 
     def overridden_by_person(self, service_user: str) -> bool:
-        """True when a person (not ``service_user``, our own account) set the override now in force."""
+        """True when a person (not ``service_user``, our own account) set the override now in force: the latest
+        history row (by ``history_date``; the LMS lists them oldest first) was made by someone else, or by no
+        request user, or there is no history to tell."""
         override = self.override
         if override is None or all(v is None for v in override.model_dump().values()):
             return False
-        history = [h for h in self.history if h.created is not None] or self.history
-        if not history:
+        if not self.history:
             return True
-        last = max(history, key=lambda h: h.created) if all(h.created for h in history) else history[-1]
-        return last.user != service_user
+        dated = [h for h in self.history if h.when is not None]
+        last = max(dated, key=lambda h: h.when) if len(dated) == len(self.history) else self.history[-1]
+        return last.who != service_user
 
 
 class BulkUpdateItem(_Raw):

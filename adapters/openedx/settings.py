@@ -35,6 +35,13 @@ class OpenEdxSettings(BaseModel):
     client_secret: SecretStr | None = None
     studio_url: str | None = Field(default=None, description="Studio base URL (not needed for sync)")
     rate: float = Field(default=5.0, ge=0, description="requests per second over all threads; 0 = unlimited")
+    enrollment_rate: float = Field(
+        default=2.0, ge=0, description="requests per second to /api/enrollment/ (its EnrollmentUserThrottle allows "
+                                       "staff 120/minute, shared by every client of the service user); 0 = unlimited")
+    force_enrollment: bool = Field(default=True, description="enrol even outside the course's enrollment dates "
+                                                             "(the LMS honours it for global staff)")
+    grade_batch: int = Field(default=10, ge=1, le=100, description="grade overrides per bulk-update (each is "
+                                                                   "recalculated inside the request)")
     burst: int = Field(default=1, ge=1)
     concurrency: int = Field(default=4, ge=1, le=64, description="hint for the engine: parallel batches")
     page_size: int = Field(default=100, ge=1, le=100)

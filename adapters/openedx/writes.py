@@ -1,4 +1,4 @@
-"""The Open edX write paths: enrollments (program, bulk, one by one, enrollment_allowed) and grade overrides.
+"""The Open edX enrollment writes (program, bulk, one by one, enrollment_allowed) and what every writer shares.
 
 Each writer turns a batch of changes into the fewest requests the settings allow and maps the per-item
 answers back onto one :class:`~adapters.base.ChangeResult` per change, in order. A failure of one item is
@@ -13,18 +13,17 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from adapters.base import Change, ChangeResult
-from adapters.errors import AdapterError, DataError, FatalError
-from adapters.http import redact
+from adapters.errors import AdapterError, FatalError
 from adapters.http.retry import NOT_SENT_CODES
 from adapters.i18n import Translator
-from adapters.records import Enrollment, Person, Score
+from adapters.records import Enrollment, Person
 
 from .api import PROGRAM_WRITE_LIMIT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .host import WriterHost
 
-__all__ = ["EnrollmentWriter", "ScoreWriter"]
+__all__ = ["RESEND_ROUNDS", "EnrollmentWriter", "Writer", "chunks", "lost_answer", "unknown_person"]
 
 _ = Translator.for_package("adapters").gettext
 
@@ -41,7 +40,9 @@ def lost_answer(exc: AdapterError) -> bool:
     return exc.retriable and exc.code not in NOT_SENT_CODES
 
 
-class _Writer:
+class Writer:
+    """A batch of changes of one stream → one ChangeResult per change, in order (subclasses send them)."""
+
     record_type: type = object
 
     def __init__(self, adapter: WriterHost):
@@ -50,6 +51,7 @@ class _Writer:
         self.results: list[ChangeResult | None] = []
 
     def write(self, stream: str, changes: list[Change]) -> list[ChangeResult]:
+        """Check every change, :meth:`apply` the good ones; a change left without a result is ``missing_result``."""
         self.results = [None] * len(changes)
         todo: list[tuple[int, Change, str]] = []
         for i, change in enumerate(changes):
@@ -72,12 +74,15 @@ class _Writer:
             for i, r in enumerate(self.results)]
 
     def apply(self, todo: list[tuple[int, Change, str]]) -> None:  # pragma: no cover - abstract
+        """Send ``todo`` (index, change, course) and record a result for each."""
         raise NotImplementedError
 
     def ok(self, i: int, change: Change, status: str = "applied", message: str | None = None) -> None:
+        """Record change ``i`` as done (``applied`` or ``unchanged``)."""
         self.results[i] = ChangeResult(key=change.key, status=status, message=message)
 
     def fail(self, i: int, change: Change, exc: AdapterError) -> None:
+        """Record change ``i`` as failed with ``exc`` (retriable when it is)."""
         self.results[i] = ChangeResult(key=change.key, status="failed", message=exc.message, error=exc.to_dict(),
                                        retriable=exc.retriable)
 
@@ -99,11 +104,12 @@ class _Writer:
                     self.fail(i, change, exc)
 
 
-def _chunks(items: list, size: int) -> list[list]:
+def chunks(items: list, size: int) -> list[list]:
+    """``items`` in lists of at most ``size``."""
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-class EnrollmentWriter(_Writer):
+class EnrollmentWriter(Writer):
     """Enrollments: program ``student_key`` rows, bulk enroll, one POST per learner, or enrollment_allowed."""
 
     record_type = Enrollment
@@ -121,7 +127,7 @@ class EnrollmentWriter(_Writer):
         for item in programmed:
             by_course[item[2]].append(item)
         for course, items in by_course.items():
-            for chunk in _chunks(items, PROGRAM_WRITE_LIMIT):
+            for chunk in chunks(items, PROGRAM_WRITE_LIMIT):
                 self.guarded(chunk, lambda c=chunk, k=course: self._program(k, c))
         if not others:
             return
@@ -166,7 +172,7 @@ class EnrollmentWriter(_Writer):
         person = change.record.person
         if username is None:
             if not person.email:
-                self.fail(i, change, _unknown(person))
+                self.fail(i, change, unknown_person(person))
             elif active:
                 created = self.api.allow_enrollment(person.email, course)
                 self.ok(i, change, "applied" if created else "unchanged",
@@ -207,11 +213,11 @@ class EnrollmentWriter(_Writer):
             i, change, course, username = item
             ident = username or change.record.person.email
             if not ident:
-                self.fail(i, change, _unknown(change.record.person))
+                self.fail(i, change, unknown_person(change.record.person))
                 continue
             groups[(course, "enroll" if self._active(change) else "unenroll")].append((i, change, ident))
         for (course, action), group in groups.items():
-            for chunk in _chunks(group, self.adapter.batch_size):
+            for chunk in chunks(group, self.adapter.batch_size):
                 self.guarded(chunk, lambda c=chunk, k=course, a=action: self._bulk_call(k, a, c))
 
     def _bulk_call(self, course: str, action: str, items: list) -> None:
@@ -258,136 +264,7 @@ class EnrollmentWriter(_Writer):
                           mode=item.mode, updated_at=item.created)
 
 
-class ScoreWriter(_Writer):
-    """Subsection grade overrides through the gradebook bulk-update, its per-item results read one by one."""
-
-    record_type = Score
-
-    def apply(self, todo: list[tuple[int, Change, str]]) -> None:
-        """Resolve user ids (one lookup per 50 usernames), then one bulk-update per batch and course."""
-        prepared: dict[str, list] = defaultdict(list)
-        for course in {c for _i, _ch, c in todo}:
-            try:
-                self.adapter.resolve_user_ids([ch.record.person for _i, ch, c in todo if c == course], course)
-            except AdapterError:
-                pass  # each change is resolved (and failed) on its own below
-        for i, change, course in todo:
-            try:
-                prepared[course].append((i, change, self._item(change.record, course)))
-            except AdapterError as exc:
-                self.fail(i, change, exc)
-        for course, items in prepared.items():
-            for chunk in _chunks(items, self.adapter.batch_size):
-                self.guarded(chunk, lambda c=chunk, k=course: self._bulk(k, c))
-
-    def _item(self, score: Score, course: str) -> dict[str, Any]:
-        where = {"course_id": course, "line_item_id": score.line_item_id}
-        if not score.line_item_id:
-            raise FatalError(_("The Open edX course grade is computed; write subsection grades instead."),
-                             code="course_grade_read_only", where=where)
-        if score.value is None or score.scale not in ("points", "percent"):
-            raise DataError(_("Only numeric scores (points or percent) can be written to Open edX."),
-                            code="unsupported_scale", where={**where, "scale": score.scale})
-        if score.scale == "points" and not score.max_score:
-            raise DataError(_("A score in points needs its maximum."), code="missing_max_score", where=where)
-        possible = score.max_score or 100.0
-        if not 0 <= score.value <= possible:
-            raise DataError(_("The score {value} is outside 0 to {max}.").format(value=score.value, max=possible),
-                            code="score_out_of_range", where=where)
-        user_id = self.adapter.user_id_for(score.person, course)
-        if user_id is None:
-            raise _unknown(score.person)
-        grade = {"earned_all_override": score.value, "possible_all_override": possible,
-                 "earned_graded_override": score.value, "possible_graded_override": possible}
-        if score.comment:
-            grade["comment"] = score.comment
-        return {"user_id": user_id, "usage_id": score.line_item_id, "grade": grade}
-
-    def _bulk(self, course: str, items: list) -> None:
-        """Send one bulk-update. Its answer lost (the LMS may have acted): re-read every item, mark those
-        already holding our override as applied, and send the rest again (at most :data:`RESEND_ROUNDS` times);
-        never the same override twice blindly. Still failing: the error fails the rest, retriable, so that
-        ``sync resume`` re-reads them."""
-        for round_ in range(RESEND_ROUNDS + 1):
-            try:
-                answers = self.api.bulk_update(course, [body for _i, _c, body in items])
-            except AdapterError as exc:
-                if not lost_answer(exc) or round_ == RESEND_ROUNDS:
-                    raise
-                items = self._not_landed(items, exc)
-                if not items:
-                    return
-                self.pause(exc, round_ + 1)
-                continue
-            self._answers(course, items, answers)
-            return
-
-    def _not_landed(self, items: list, exc: AdapterError) -> list:
-        """The items whose override is not in the LMS now; the others are marked applied."""
-        missing = []
-        for i, change, body in items:
-            try:
-                override = self.api.subsection_grade(body["usage_id"], body["user_id"]).override
-            except AdapterError as again:
-                raise exc from again
-            grade = body["grade"]
-            if override is not None and _close(override.earned_graded_override, grade["earned_graded_override"]) \
-                    and _close(override.possible_graded_override, grade["possible_graded_override"]):
-                self.ok(i, change, message=_("Written; the answer was lost, so it was confirmed by re-reading."))
-            else:
-                missing.append((i, change, body))
-        return missing
-
-    def _answers(self, course: str, items: list, answers: list) -> None:
-        by_key = {(str(a.user_id), a.usage_id): a for a in answers}
-        positional = len(answers) == len(items)
-        for n, (i, change, body) in enumerate(items):
-            answer = by_key.get((str(body["user_id"]), body["usage_id"]))
-            if answer is None and positional and str(answers[n].user_id) == str(body["user_id"]):
-                answer = answers[n]  # the LMS normalises a usage key it accepted
-            if answer is None:
-                continue  # reported as missing_result (retriable) by write()
-            if answer.success:
-                self.ok(i, change)
-            else:
-                reason = redact(answer.reason or "", limit=300) or "?"
-                message = _("Open edX refused the grade override: {reason}").format(reason=reason)
-                self.fail(i, change, FatalError(message, code="override_refused", status=422,
-                                                where={"course_id": course, "user_id": body["user_id"],
-                                                       "usage_id": body["usage_id"]}))
-
-    def current(self, record: Score, course: str) -> Score | None:
-        """The subsection grade now: the override when there is one (read directly, so no Celery lag)."""
-        if not record.line_item_id:
-            for grade in self.api.iter_course_grades(course):
-                if grade.username == self.adapter.username_for(record.person, course):
-                    return Score(source="openedx", person=record.person, course_id=course,
-                                 value=round(grade.percent * 100, 4), text=grade.letter_grade or None)
-            return None
-        user_id = self.adapter.user_id_for(record.person, course)
-        if user_id is None:
-            return None
-        detail = self.api.subsection_grade(record.line_item_id, user_id)
-        override, original = detail.override, detail.original_grade
-        earned = possible = None
-        if override is not None and override.earned_graded_override is not None:
-            earned = override.earned_graded_override
-            possible = override.possible_graded_override
-        elif original is not None and original.earned_graded is not None:
-            earned = original.earned_graded
-        if possible is None and original is not None:
-            possible = original.possible_graded
-        if earned is None:
-            return None
-        overridden = detail.overridden_by_person(self.adapter.service_user())
-        return Score(source="openedx", person=record.person, course_id=course, line_item_id=record.line_item_id,
-                     value=earned, max_score=possible or None, scale="points", overridden=overridden)
-
-
-def _close(a: float | None, b: float) -> bool:
-    return a is not None and abs(float(a) - float(b)) < 1e-9
-
-
-def _unknown(person: Person) -> FatalError:
+def unknown_person(person: Person) -> FatalError:
+    """The error for a person no Open edX account matches."""
     return FatalError(_("No Open edX account matches {who}.").format(who=person.label()), code="unknown_person",
                       where={"person": person.label()})

@@ -60,7 +60,7 @@ class FakeLms:
             ("GET", r"/api/enrollment/v1/enrollment_allowed/", self.get_allowed),
             ("POST", r"/api/enrollment/v1/enrollment_allowed/", self.post_allowed),
             ("DELETE", r"/api/enrollment/v1/enrollment_allowed/", self.delete_allowed),
-            ("POST", r"/api/bulk_enroll/v1/bulk_enroll/", self.bulk_enroll),
+            ("POST", r"/api/bulk_enroll/v1/bulk_enroll", self.bulk_enroll),  # bulk_enroll/urls.py: no slash
             ("PUT", r"/api/program_enrollments/v1/programs/(?P<uuid>[^/]+)/courses/(?P<course>[^/]+)/enrollments/",
              self.program_put),
             ("GET", r"/api/program_enrollments/v1/programs/(?P<uuid>[^/]+)/courses/(?P<course>[^/]+)/enrollments/",
@@ -229,8 +229,8 @@ class FakeLms:
     def subsection(self, request, q, body):
         user_id, usage = int(q["user_id"]), q["usage"]
         o = self.overrides.get((user_id, usage))
-        history = [{"user": o["by"], "comments": None, "created": "2025-12-01T00:00:00Z", "feature": "GRADEBOOK",
-                    "action": "CREATEORUPDATE"}] if o else []
+        history = [{"history_user": o["by"], "history_date": "2025-12-01T00:00:00Z", "history_type": "+",
+                    "created": "2025-12-01T00:00:00Z", "override_reason": None, "system": "GRADEBOOK"}] if o else []
         override = {k: o.get(k) for k in ("earned_all_override", "possible_all_override", "earned_graded_override",
                                           "possible_graded_override")} if o else None
         return 200, {"subsection_id": usage, "user_id": user_id, "course_id": COURSE,
@@ -581,7 +581,8 @@ def test_a_refused_batch_fails_each_of_its_changes(lms, clock):
     lms.gradebook_writable = False
     results = make(clock).write("scores", [grade("g1", "alice", SEQ[0], 90.0), grade("g2", "bob", SEQ[0], 80.0)])
     assert [r.status for r in results] == ["failed", "failed"]
-    assert {r.error["code"] for r in results} == {"forbidden"} and not any(r.retriable for r in results)
+    assert {r.error["code"] for r in results} == {"writable_gradebook_off"} and not any(r.retriable for r in results)
+    assert all("grades.writable_gradebook" in r.message for r in results)  # says which flag to turn on
 
 
 def test_a_batch_lost_to_5xx_is_re_read_before_each_resend_then_reported_retriable(rsps, clock):

@@ -65,10 +65,10 @@ def mismatches(protocol: type, concrete: type, instance: object) -> list[str]:
     return found
 
 
-def used_members(path: str, *holders: str) -> set[str]:
-    """The names the code of the module at ``path`` looks up on ``holders`` (``self.adapter``, ``client``…)."""
-    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-    return {node.attr for node in ast.walk(tree)
+def used_members(paths: str, *holders: str) -> set[str]:
+    """The names the code of the modules at ``paths`` (comma-separated) looks up on ``holders`` (``self.adapter``…)."""
+    trees = [ast.parse((ROOT / path).read_text(encoding="utf-8")) for path in paths.split(",")]
+    return {node.attr for tree in trees for node in ast.walk(tree)
             if isinstance(node, ast.Attribute) and ast.unparse(node.value) in holders}
 
 
@@ -86,7 +86,7 @@ def test_the_http_client_is_a_token_client():
 
 
 @pytest.mark.parametrize(("protocol", "path", "holders"), [
-    (WriterHost, "adapters/openedx/writes.py", ("adapter", "self.adapter")),
+    (WriterHost, "adapters/openedx/writes.py,adapters/openedx/score_writes.py", ("adapter", "self.adapter")),
     (TokenClient, "adapters/http/auth.py", ("client",)),
 ])
 def test_each_protocol_holds_only_what_its_user_uses(protocol, path, holders):

@@ -21,10 +21,12 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
 import re
 import socket
 import struct
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,7 +75,7 @@ ROUTES: list[tuple[str, str, View]] = [
     ("POST", r"/api/enrollment/v1/enrollment", enrollment_post),
     ("GET", rf"/api/enrollment/v1/course/{COURSE}", course_detail),
     ("GET|POST|DELETE", r"/api/enrollment/v1/enrollment_allowed/?", enrollment_allowed),
-    ("POST", r"/api/bulk_enroll/v1/bulk_enroll/?", bulk_enroll),
+    ("POST", r"/api/bulk_enroll/v1/bulk_enroll", bulk_enroll),  # no trailing slash: lms/djangoapps/bulk_enroll/urls.py
     ("GET", r"/api/grades/v1/courses/?", course_grades),
     ("GET", rf"/api/grades/v1/courses/{COURSE}/", course_grades),
     ("GET", rf"/api/grades/v1/gradebook/{COURSE}/", gradebook),
@@ -216,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
                 response = self._dispatch(method, path, query, body, username)
         if write is not None:
             write.status = response.status
-            if response.status != 401:
+            if response.status not in (401, 429):  # refused before the view ran: nothing applied
                 write.applied, write.effects = True, list(response.effects)
                 for hook in list(lms.hooks):
                     hook(write)
@@ -252,7 +254,12 @@ class _Handler(BaseHTTPRequestHandler):
             return Response(405 if known else 404, {"detail": "Not found." if not known else
                                                     f'Method "{method}" not allowed.'})
         if path.startswith("/api/bulk_enroll/") and not lms.bulk_enroll_enabled:
-            return Response(403, {"detail": "You do not have permission to perform this action."})
+            # lms/urls.py mounts api/bulk_enroll/v1/ only with FEATURES['ENABLE_BULK_ENROLLMENT_VIEW']: else no route
+            return Response(404, {"detail": "Not found."})
+        wait = lms.throttle(username, path)
+        if wait is not None:
+            return Response(429, {"detail": f"Request was throttled. Expected available in {wait} seconds."},
+                            headers={"Retry-After": str(wait)})
         base_url = f"http://{self.headers.get('Host') or lms.url.removeprefix('http://')}"
         request = Request(method, path, query, body, username, base_url, lms.pagination, lms.page_size, params)
         try:
@@ -267,7 +274,8 @@ class FakeOpenEdx:
 
     def __init__(self, port: int = 0, latency: float = 0.0, pagination: str = "cursor", page_size: int | None = None,
                  rate_limit: int | None = None, token_ttl: float = 3600.0, token_max_uses: int | None = None,
-                 bulk_enroll_enabled: bool = False, client_id: str = "mooc-bridge", client_secret: str = "s3cret"):
+                 bulk_enroll_enabled: bool = False, client_id: str = "mooc-bridge", client_secret: str = "s3cret",
+                 rate_limiting: bool = True):
         self.port = port
         self.latency = latency
         self.pagination = pagination
@@ -279,6 +287,9 @@ class FakeOpenEdx:
         self.traffic = Traffic()
         self.tokens = TokenStore({client_id: client_secret}, ttl=token_ttl, max_uses=token_max_uses)
         self.limiter: RateLimiter | None = RateLimiter(rate_limit) if rate_limit else None
+        self.rate_limiting = rate_limiting  # RateLimitConfiguration.enabled (Django admin; on after migrations)
+        self.enrollment_staff_rate = (120, 60.0)  # EnrollmentUserThrottle.THROTTLE_RATES["staff"]: 120/minute
+        self.enrollment_throttles: dict[str, RateLimiter] = {}
         self.hooks: list[Callable[[WriteRecord], None]] = []
         self.errors: list[str] = []
         self.stopping = threading.Event()
@@ -322,6 +333,22 @@ class FakeOpenEdx:
         """Allow ``limit`` requests per ``per`` seconds (``None``: unlimited); over it, 429 with Retry-After."""
         self.limiter = RateLimiter(limit, per, retry_after) if limit else None
 
+    def throttle(self, username: str, path: str) -> int | None:
+        """``EnrollmentUserThrottle`` (``openedx/core/djangoapps/enrollments/views.py``): every enrollment API view
+        shares one per-user history, ``120/minute`` for staff (DRF ``UserRateThrottle``: a sliding window; the
+        429 says when the oldest request leaves it, rounded up, in ``Retry-After``). Views decorated with
+        ``can_disable_rate_limit`` skip it while ``RateLimitConfiguration`` is disabled
+        (``common/djangoapps/util/disable_rate_limit.py``); its data migration enables it, so it is on by default
+        (:attr:`rate_limiting`). ``enrollment_allowed`` is not decorated: always throttled."""
+        if not path.startswith("/api/enrollment/v1/"):
+            return None
+        if not self.rate_limiting and not path.startswith("/api/enrollment/v1/enrollment_allowed"):
+            return None
+        with self.state.lock:
+            limiter = self.enrollment_throttles.setdefault(username, RateLimiter(*self.enrollment_staff_rate))
+        wait = limiter.check(time.monotonic())
+        return None if wait is None else max(1, math.ceil(wait))
+
     def on_write(self, hook: Callable[[WriteRecord], None]) -> None:
         """Call ``hook(write)`` in the server thread after each applied write, before its response is sent."""
         self.hooks.append(hook)
@@ -361,6 +388,7 @@ def seed_demo(lms: FakeOpenEdx, learners: int) -> None:
     lms.state.add_course(DEMO_COURSE, "演示课程", [("hw1", "作业一", 100), ("midterm", "期中测验", 100, "Midterm Exam"),
                                                    ("exam", "期末考试", 100, "Exam")],
                          weights={"Homework": 0.2, "Midterm Exam": 0.3, "Exam": 0.5})
+    lms.state.waffle_flag("grades.writable_gradebook", DEMO_COURSE)  # as the README's set-up tells the operator
     lms.add_learners(DEMO_COURSE, learners)
 
 

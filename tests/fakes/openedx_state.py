@@ -66,7 +66,9 @@ class Course:
     modes: tuple[str, ...] = ("audit", "verified", "masters")
     weights: dict[str, float] = field(default_factory=lambda: {"Homework": 1.0})
     cutoffs: dict[str, float] = field(default_factory=lambda: {"Pass": 0.5})
-    writable_gradebook: bool = True
+    writable_gradebook: bool = False  # the course waffle flag grades.writable_gradebook: off unless turned on
+    enrollment_start: str | None = None  # ISO date-times; outside them only force_enrollment creates enrollments
+    enrollment_end: str | None = None
     grades_frozen: bool = False
     recalc_delay: float = 0.0  # seconds before an override shows in computed grades (Celery lag)
 
@@ -145,6 +147,7 @@ class LmsState:
         self.programs: dict[str, Program] = {}
         # per-item failures for bulk-update: (user_id, usage_id) -> [reason, times left]; (None, None) = any
         self.item_failures: dict[tuple[int | None, str | None], list[Any]] = {}
+        self.item_seconds = 0.0  # bulk-update: time to recalculate one item inside the request
 
     # ---- seeding -----------------------------------------------------------------------------------------
 
@@ -173,6 +176,27 @@ class LmsState:
             course = Course(course_id, name or course_id, items, **options)
             self.courses[course_id] = course
             return course
+
+    def waffle_flag(self, name: str, course_id: str | None = None, on: bool = True) -> None:
+        """Turn a course waffle flag on (or off) for one course or, without ``course_id``, for every course, as an
+        operator does in the Django admin (``waffle_utils`` course overrides) or with ``manage.py lms waffle_flag``.
+        Only ``grades.writable_gradebook`` is known (``lms/djangoapps/grades/config/waffle.py``: default off)."""
+        if name != "grades.writable_gradebook":
+            raise ValueError(f"unknown waffle flag {name}")
+        with self.lock:
+            for course in self.courses.values():
+                if course_id is None or course.course_id == course_id:
+                    course.writable_gradebook = on
+
+    def enrollment_closed(self, username: str, course: Course) -> bool:
+        """``CourseEnrollment.is_enrollment_closed``: outside enrollment_start‥end, unless an enrollment-allowed
+        row names the learner's e-mail (``lms/djangoapps/courseware/access.py`` ``_can_enroll_courselike``)."""
+        if (self.users[username].email, course.course_id) in self.allowed:
+            return False
+        now = datetime.now(UTC)
+        start, end = (datetime.fromisoformat(v.replace("Z", "+00:00")) if v else None
+                      for v in (course.enrollment_start, course.enrollment_end))
+        return bool((start and now < start) or (end and now > end))
 
     def enroll(self, username: str, course_id: str, mode: str | None = None, is_active: bool = True) -> Enrollment:
         with self.lock:
@@ -273,17 +297,28 @@ class LmsState:
                 return course
         raise KeyError(usage_id)
 
-    def _override(self, user_id: int, usage_id: str, data: dict[str, Any], by: str) -> Override:
+    def _override(self, user_id: int, usage_id: str, data: dict[str, Any], by: str | None) -> Override:
+        """Create or update the override as ``PersistentSubsectionGradeOverride.update_or_create_override`` does
+        (``lms/djangoapps/grades/models.py``), adding the ``simple_history`` row the subsection view shows through
+        ``SubsectionGradeOverrideSimpleHistorySerializer`` (``lms/djangoapps/grades/rest_api/serializers.py``):
+        ``history_user`` is the requesting user's username (``None`` without one), ``history_date`` the time of
+        this change, ``created`` the time the override row was first made, ``history_type`` ``+`` or ``~``."""
         def num(key: str) -> float | None:
             value = data.get(key)
             return None if value is None else float(value)
 
         row = Override(num("earned_all_override"), num("possible_all_override"), num("earned_graded_override"),
-                       num("possible_graded_override"), data.get("comment"), by, time.monotonic())
+                       num("possible_graded_override"), data.get("comment"), by or "", time.monotonic())
         old = self.overrides.get((user_id, usage_id))
-        row.history = [*(old.history if old else []),
-                       {"user": by, "comments": row.comment, "created": _now(), "feature": "GRADEBOOK",
-                        "action": "CREATEORUPDATE"}]
+        created = old.history[0]["created"] if old and old.history else _now()
+        who = self.users.get(by or "")
+        row.history = [*(old.history if old else []), {
+            "created": created, "grade_id": user_id * 1000 + len(self.overrides), "history_id": next(self._ids),
+            "id": user_id, "earned_all_override": row.earned_all_override,
+            "possible_all_override": row.possible_all_override, "earned_graded_override": row.earned_graded_override,
+            "possible_graded_override": row.possible_graded_override, "override_reason": row.comment,
+            "system": "GRADEBOOK", "history_date": _now(), "history_type": "~" if old else "+",
+            "history_user": by, "history_user_id": who.id if who else None}]
         self.overrides[(user_id, usage_id)] = row
         return row
 

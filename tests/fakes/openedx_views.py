@@ -46,7 +46,9 @@ class Response:
 
 
 def error(status: int, message: str, **extra: Any) -> Response:
-    return Response(status, {"developer_message": message, "message": message, **extra})
+    """``DeveloperErrorViewMixin.api_error`` (``openedx/core/lib/api/view_utils.py``): ``developer_message`` and,
+    when given, ``error_code``."""
+    return Response(status, {"developer_message": message, **extra})
 
 
 def paginate(req: Request, rows: list[Any], default_size: int, max_size: int = 100, **extra: Any) -> Response:
@@ -120,7 +122,8 @@ def me(state: LmsState, req: Request) -> Response:
 
 def _course_details(state: LmsState, course_id: str) -> dict[str, Any]:
     course = state.courses[course_id]
-    return {"course_id": course_id, "course_name": course.name, "enrollment_start": None, "enrollment_end": None,
+    return {"course_id": course_id, "course_name": course.name, "enrollment_start": course.enrollment_start,
+            "enrollment_end": course.enrollment_end,
             "course_start": None, "course_end": None, "invite_only": False, "pacing_type": "Instructor Paced",
             "course_modes": [{"slug": m, "name": m.title(), "min_price": 0, "suggested_prices": "", "currency": "usd",
                               "expiration_datetime": None, "description": None, "sku": None, "bulk_sku": None}
@@ -165,6 +168,11 @@ def course_detail(state: LmsState, req: Request) -> Response:
 
 
 def enrollment_post(state: LmsState, req: Request) -> Response:
+    """``EnrollmentListView.post`` (``openedx/core/djangoapps/enrollments/views.py``) for a global staff caller: a
+    change of mode or activation of an existing enrollment is an update (no enrollment window); anything else
+    goes through ``add_enrollment`` → ``CourseEnrollment.enroll(check_access=True, can_upgrade=force_enrollment)``
+    (``enrollments/data.py``), so outside the course's enrollment window it fails with the generic 400 of
+    ``CourseEnrollmentError`` unless ``force_enrollment`` is true (a bool, else 400)."""
     body = req.body if isinstance(req.body, dict) else {}
     course_id = (body.get("course_details") or {}).get("course_id")
     if not course_id:
@@ -194,6 +202,12 @@ def enrollment_post(state: LmsState, req: Request) -> Response:
         if mode_changed and active_changed and not is_active:
             return Response(400, {"message": f"Enrollment mode mismatch: active mode={row.mode}, requested "
                                              f"mode={mode}. Won't deactivate."})
+        force = body.get("force_enrollment")
+        if force is not None and not isinstance(force, bool):
+            return Response(400, {"message": f"'{force}' is an invalid force enrollment status."})
+        if not (mode_changed or active_changed) and not force and state.enrollment_closed(username, course):
+            return Response(400, {"message": "An error occurred while creating the new course enrollment for user "
+                                             f"'{username}' in course '{course_id}'"})
         new_mode = mode or (row.mode if row else state._default_mode(course_id))
         new_active = True if is_active is None and not (mode_changed or active_changed) else (
             is_active if is_active is not None else row.is_active)
@@ -229,6 +243,10 @@ def enrollment_allowed(state: LmsState, req: Request) -> Response:
 
 
 def bulk_enroll(state: LmsState, req: Request) -> Response:
+    """``BulkEnrollView.post`` at ``/api/bulk_enroll/v1/bulk_enroll`` — no trailing slash
+    (``lms/djangoapps/bulk_enroll/urls.py``), mounted only with ``FEATURES['ENABLE_BULK_ENROLLMENT_VIEW']``
+    (``lms/urls.py``; otherwise 404, see the server) — answering per identifier as
+    ``students_update_enrollment`` (``lms/djangoapps/instructor/views/api.py``) does."""
     body = req.body if isinstance(req.body, dict) else {}
 
     def listed(name: str) -> list[str]:

@@ -46,6 +46,9 @@ def course_grades(state: LmsState, req: Request) -> Response:
 
 
 def _gradebook_course(state: LmsState, course_id: str) -> Any:
+    """``verify_course_exists`` then ``verify_writable_gradebook_enabled`` (``lms/djangoapps/grades/rest_api/v1/
+    gradebook_views.py``): 403 ``feature_not_enabled`` unless the course waffle flag ``grades.writable_gradebook``
+    is on (``lms/djangoapps/grades/config/waffle.py``, default off; :meth:`LmsState.waffle_flag`)."""
     course = state.courses.get(course_id)
     if course is None:
         return error(404, f"Requested grade for unknown course {course_id}", error_code="course_does_not_exist")
@@ -56,6 +59,9 @@ def _gradebook_course(state: LmsState, course_id: str) -> Any:
 
 
 def gradebook(state: LmsState, req: Request) -> Response:
+    """``GradebookView.get`` (``lms/djangoapps/grades/rest_api/v1/gradebook_views.py``): 403 ``feature_not_enabled``
+    while ``grades.writable_gradebook`` is off; one entry per active learner of the page asked for, with
+    ``external_user_key`` only for learners with a program enrollment (``_gradebook_entry``)."""
     with state.lock:
         course = _gradebook_course(state, req.params["course_id"])
         if isinstance(course, Response):
@@ -109,7 +115,19 @@ def grading_info(state: LmsState, req: Request) -> Response:
                             for s in course.subsections.values() if s.graded or not graded_only]})
 
 
+COMMENT_MAX = 300
+"""``PersistentSubsectionGradeOverride.override_reason`` is ``CharField(max_length=300)`` (``lms/djangoapps/grades/
+models.py``); the bulk-update's ``comment`` is stored there."""
+
+
 def bulk_update(state: LmsState, req: Request) -> Response:
+    """``GradebookBulkUpdateView.post`` (``lms/djangoapps/grades/rest_api/v1/gradebook_views.py``): 403
+    ``feature_not_enabled`` / ``grades_frozen``; per item ``{user_id, usage_id, success, reason}`` with the
+    reasons of the caught ``DoesNotExist``/``InvalidKeyError``; 202 when all succeeded, else 422. Each item is
+    recalculated in the request (``recalculate_subsection_grade_v3.apply``, not ``apply_async``):
+    ``item_seconds`` per item models that time. A comment longer than ``override_reason``'s 300 characters is not
+    a per-item failure: MySQL (strict mode) raises ``DataError``, the view does not catch it, the request ends in
+    a 500 and ``ATOMIC_REQUESTS`` rolls every item of the batch back."""
     with state.lock:
         course = _gradebook_course(state, req.params["course_id"])
         if isinstance(course, Response):
@@ -118,6 +136,12 @@ def bulk_update(state: LmsState, req: Request) -> Response:
             return error(403, "Grades are frozen for this course.", error_code="grades_frozen")
         if not isinstance(req.body, list):
             return Response(400, {"detail": 'Expected a list of items but got type "dict".'})
+        if any(isinstance(i, dict) and len(str((i.get("grade") or {}).get("comment") or "")) > COMMENT_MAX
+               for i in req.body):
+            return Response(500, {"detail": "Server Error (500)"})  # 1406 Data too long for column 'override_reason'
+    if state.item_seconds:
+        time.sleep(state.item_seconds * len(req.body))
+    with state.lock:
         results, effects = [], []
         by_id = {u.id: u for u in state.users.values()}
         for item in req.body:
@@ -154,6 +178,11 @@ def bulk_update(state: LmsState, req: Request) -> Response:
 
 
 def subsection_grade(state: LmsState, req: Request) -> Response:
+    """``SubsectionGradeView.get`` (``lms/djangoapps/grades/rest_api/v1/gradebook_views.py``): 404 ``invalid_usage_key``
+    / ``invalid_user_id``; the learner's grade (zero earned when never attempted), the override and its history
+    oldest first, shaped by ``SubsectionGradeResponseSerializer`` (``lms/djangoapps/grades/rest_api/serializers.py``:
+    history rows carry ``history_user`` and ``history_date``, not the docstring's ``user``/``comments``);
+    ``history_record_limit`` keeps the latest rows."""
     usage_id = req.params["usage_id"]
     try:
         user_id = int(req.arg("user_id") or "")
@@ -168,19 +197,20 @@ def subsection_grade(state: LmsState, req: Request) -> Response:
             return error(404, "Invalid UsageKey", error_code="invalid_usage_key")
         base = state.base_grades.get((user_id, usage_id))
         row = state.overrides.get((user_id, usage_id))
-        if base is None and row is None:
-            return Response(200, {"subsection_id": usage_id, "user_id": user_id, "course_id": None,
-                                  "original_grade": None, "override": None, "history": []})
         earned, possible = base or (0.0, course.subsections[usage_id].possible)
+        history = list(row.history) if row else []
+        limit = req.arg("history_record_limit")
+        if limit is not None:
+            history = history[-int(limit):] if limit.isdigit() and int(limit) else []
         return Response(200, {
-            "subsection_id": usage_id, "user_id": user_id, "course_id": course.course_id,
+            "success": True, "subsection_id": usage_id, "user_id": user_id, "course_id": course.course_id,
             "original_grade": {"earned_all": earned, "possible_all": possible, "earned_graded": earned,
                                "possible_graded": possible},
             "override": None if row is None else {
                 "earned_all_override": row.earned_all_override, "possible_all_override": row.possible_all_override,
                 "earned_graded_override": row.earned_graded_override,
                 "possible_graded_override": row.possible_graded_override},
-            "history": list(row.history) if row else []})
+            "history": history})
 
 
 # ---- program enrollments v1 ----------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ def graded_course(lms: FakeOpenEdx, course_id: str, learners: int, subsections: 
     """A course of ``subsections`` graded units and ``learners`` enrolled learners with 学号; the grades to write."""
     subs = [(f"unit{n:02d}", f"第{n}单元测验", possible) for n in range(1, subsections + 1)]
     course = lms.state.add_course(course_id, "测试课程", subs)
+    lms.state.waffle_flag("grades.writable_gradebook", course_id)  # off by default; the operator turns it on
     people = lms.add_learners(course_id, learners)
     return [Grade(username, number, usage, float((i * 7 + j * 3) % 11) * possible / 10, possible)
             for i, (username, number) in enumerate(people) for j, usage in enumerate(course.subsections)]
@@ -63,7 +64,7 @@ def missing(lms: FakeOpenEdx, grades: list[Grade]) -> list[Grade]:
 
 def openedx_options(lms: FakeOpenEdx, course_id: str, **extra: Any) -> dict[str, str]:
     """SPEC options for the Open edX adapter against ``lms`` (credentials included: for in-process use only)."""
-    options = {"course": course_id, "student_number": "external_user_key", "rate": "0",
+    options = {"course": course_id, "student_number": "external_user_key", "rate": "0", "enrollment_rate": "0",
                "client_id": lms.client_id, "client_secret": lms.client_secret}
     options.update({k: str(v) for k, v in extra.items()})
     return options

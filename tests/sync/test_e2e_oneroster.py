@@ -43,6 +43,7 @@ def lms():
     with FakeOpenEdx(page_size=2) as server:
         server.state.add_course(COURSE, "Python程序设计", [("quiz", "单元测验", 30), ("exam", "期末考试", 70, "Exam")],
                                 weights={"Homework": 0.3, "Exam": 0.7}, cutoffs={"Pass": 0.6})
+        server.state.waffle_flag("grades.writable_gradebook", COURSE)  # off by default, as in Open edX
         for number in [*STUDENTS.values(), "0250005"]:
             server.state.add_user(number, f"{number}@stu.pku.edu.cn", name=number)
         yield server

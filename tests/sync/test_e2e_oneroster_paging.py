@@ -35,6 +35,7 @@ def sis():
 def lms():
     with FakeOpenEdx(page_size=100) as server:
         server.state.add_course(COURSE, "Python程序设计", [("quiz", "单元测验", 30)])
+        server.state.waffle_flag("grades.writable_gradebook", COURSE)  # off by default, as in Open edX
         for number in NUMBERS:
             server.state.add_user(number, f"{number}@stu.pku.edu.cn", name=number)
         for number in NUMBERS[:-1]:  # 604 already enrolled, the last one is new

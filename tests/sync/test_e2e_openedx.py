@@ -29,6 +29,7 @@ def lms():
     with FakeOpenEdx(page_size=2) as server:  # small pages: every listing must follow `next`
         server.state.add_course(COURSE, "Python程序设计", [("quiz", "单元测验", 30), ("exam", "期末考试", 70, "Exam")],
                                 weights={"Homework": 0.3, "Exam": 0.7}, cutoffs={"Pass": 0.6})
+        server.state.waffle_flag("grades.writable_gradebook", COURSE)  # off by default, as in Open edX
         for number, name in [("0250001", "张三"), ("0250002", "李四"), ("0250003", "王五"), ("0250004", "赵六"),
                              ("0250009", "孙九")]:
             server.state.add_user(number, f"{number}@stu.pku.edu.cn", name=name)

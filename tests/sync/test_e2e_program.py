@@ -33,6 +33,7 @@ def lms():
     with FakeOpenEdx(page_size=2) as server:  # small pages: every listing must follow `next`
         state = server.state
         state.add_course(COURSE, "Python程序设计")
+        state.waffle_flag("grades.writable_gradebook", COURSE)  # off by default, as in Open edX
         state.add_program([COURSE], PROGRAM)
         for username, number in (("zhang3", "0250001"), ("li4", "0250002")):
             state.add_user(username, f"{username}@stu.pku.edu.cn")

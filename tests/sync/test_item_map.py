@@ -24,6 +24,7 @@ def lms(monkeypatch):
         server.state.add_course(COURSE, "高等数学", [("quiz1", "期中测验", 100), ("quiz2", "期中测验", 100),
                                                     ("exam", "期末考试", 100, "Exam"), ("intro", "课程介绍", 0)],
                                 weights={"Homework": 0.5, "Exam": 0.5})
+        server.state.waffle_flag("grades.writable_gradebook", COURSE)  # off by default, as in Open edX
         server.state.courses[COURSE].subsections[KEY.format("intro")].graded = False
         server.add_learners(COURSE, 2)  # s00001, s00002 with 学号 2025000001, 2025000002 (external_user_key)
         yield server
