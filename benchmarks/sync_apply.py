@@ -209,7 +209,9 @@ def main() -> None:
         "naive_exact_grades": naive_exact, "speedup": round(speedup, 1),
     }
     goals = {
-        "speedup_vs_naive": goal(speedup, ">=", 20),
+        # batches of 10 grades (edx-platform recalculates each item inside the bulk-update request, under the
+        # 30 s gateway timeout: ADR 0010), so ~10x fewer requests is the ceiling; 20x held only for batches of 100
+        "speedup_vs_naive": goal(speedup, ">=", 5),
         "peak_requests_per_s_vs_rate": goal(ours_stats["peak"], "<=", args.rate),
         "exact_final_state": goal(ours_exact / len(grades), ">=", 1.0),
         "duplicated_writes": goal(ours_stats["duplicates"], "<=", 0),
