@@ -33,7 +33,8 @@ def sidecar(path: Path) -> Path:
     return path.with_name(f".{path.name}.mooc-bridge.json")
 
 
-def _canonical(value: Any) -> str:
+def canonical(value: Any) -> str:
+    """A cell's value as text that is the same from .xlsx and CSV (``88`` and ``"88"``, ``88.0`` and ``88``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -53,7 +54,7 @@ class Fingerprints:
     @staticmethod
     def of(key: tuple, role: str, value: Any) -> str:
         """The fingerprint of ``value`` in column ``role`` of row ``key`` (16 hex digits)."""
-        material = "\x1f".join((*key, role, _canonical(value)))
+        material = "\x1f".join((*key, role, canonical(value)))
         return hashlib.blake2b(material.encode(), digest_size=8, person=b"mooc-bridge-cell").hexdigest()
 
     def remember(self, key: tuple, row: dict[str, Any], roles: set[str] | None = None) -> None:
@@ -73,7 +74,7 @@ class Fingerprints:
         if row is None:
             return None if cells else set()
         if cells is None:
-            return {role for role, value in row.items() if _canonical(value)} if self.tracked else set()
+            return {role for role, value in row.items() if canonical(value)} if self.tracked else set()
         return {role for role, value in row.items() if cells.get(role) != self.of(key, role, value)}
 
     # storage ------------------------------------------------------------------------------------------------

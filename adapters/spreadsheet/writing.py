@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import DataError, FatalError
 from ..i18n import Translator
-from .fingerprints import META_SHEET, Fingerprints
+from .fingerprints import META_SHEET, Fingerprints, canonical
 from .headers import Profile
 from .reading import Limits, open_table
 
@@ -55,19 +55,9 @@ def unescape_cell(value: Any) -> Any:
 Row = dict[str, Any]
 
 
-def _canonical(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    return str(value).strip()
-
-
 def same_row(a: Row, b: Row) -> bool:
     """Whether two draft rows hold the same cells (``88`` from .xlsx equals ``"88"`` from CSV)."""
-    return all(_canonical(a.get(role)) == _canonical(b.get(role)) for role in {*a, *b})
+    return all(canonical(a.get(role)) == canonical(b.get(role)) for role in {*a, *b})
 
 
 class Draft:
@@ -97,7 +87,7 @@ class Draft:
     @staticmethod
     def key(row: Row) -> tuple:
         """The identity of a draft row."""
-        return tuple(_canonical(row.get(role)) for role in KEY_ROLES)
+        return tuple(canonical(row.get(role)) for role in KEY_ROLES)
 
     def check_target(self) -> None:
         """Raise :class:`FatalError` unless the draft can be written: the folder exists, the file is ours or absent."""
