@@ -308,6 +308,8 @@ def main(argv: list[str] | None = None, prog: str = "mooc-bridge sync") -> int:
     except KeyboardInterrupt:
         print(f"{prog}: " + _("interrupted; run 'mooc-bridge sync runs' and resume the run."), file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        raise  # the reader went away: xblocks.cli says so
     except Exception as error:
         if os.environ.get("MOOC_BRIDGE_DEBUG"):
             raise

@@ -9,6 +9,7 @@ unreadable input.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from adapters.i18n import Translator
@@ -45,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + _("mooc-bridge: unknown command {name!r}").format(name=name), file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[name][0])
-    return int(module.main(rest, prog=f"mooc-bridge {name}") or 0)
+    try:
+        return int(module.main(rest, prog=f"mooc-bridge {name}") or 0)
+    except BrokenPipeError:
+        # the reader of our output went away (`… | head`): say so once, and let nothing more reach the closed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(_("mooc-bridge: the output was closed before the command finished."), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
