@@ -93,51 +93,39 @@ class SyncRunAdmin(_ReadOnly):
         """Handing a run back to the workers needs the change permission on runs (the pages stay read-only)."""
         return request.user.has_perm("mooc_bridge_sync.change_syncrun")
 
-    @admin.action(description=gettext_lazy("Resume on the Celery workers"), permissions=["resume"])
-    def resume_on_workers(self, request, queryset: Any) -> None:
-        """Send each selected interrupted or failed run back to the workers (:func:`sync.tasks.enqueue_resume`)."""
+    def _each_run(self, request, queryset: Any, act: Any, done: str) -> None:
+        """Call ``act(run_id)`` for each selected run; report its refusal, or ``done`` (a message with {run})."""
         from .runner import SyncRefused
-        from .tasks import enqueue_resume
 
         for run in queryset:
             try:
-                enqueue_resume(run.pk)
+                act(run.pk)
             except SyncRefused as refused:
                 self.message_user(request, refused.message, messages.WARNING)
             else:
-                self.message_user(request, _("Run {run} was handed to the workers.").format(run=run.pk),
-                                  messages.SUCCESS)
+                self.message_user(request, done.format(run=run.pk), messages.SUCCESS)
 
+    @admin.action(description=gettext_lazy("Resume on the Celery workers"), permissions=["resume"])
+    def resume_on_workers(self, request, queryset: Any) -> None:
+        """Send each selected interrupted or failed run back to the workers (:func:`sync.tasks.enqueue_resume`)."""
+        from .tasks import enqueue_resume
+
+        self._each_run(request, queryset, enqueue_resume, _("Run {run} was handed to the workers."))
 
     @admin.action(description=gettext_lazy("Approve: apply the held plan on the Celery workers"),
                   permissions=["resume"])
     def approve_on_workers(self, request, queryset: Any) -> None:
         """Apply each selected held run's plan on the workers (:func:`sync.tasks.enqueue_approve`)."""
-        from .runner import SyncRefused
         from .tasks import enqueue_approve
 
-        for run in queryset:
-            try:
-                enqueue_approve(run.pk)
-            except SyncRefused as refused:
-                self.message_user(request, refused.message, messages.WARNING)
-            else:
-                self.message_user(request, _("Run {run} was approved and handed to the workers.").format(run=run.pk),
-                                  messages.SUCCESS)
+        self._each_run(request, queryset, enqueue_approve, _("Run {run} was approved and handed to the workers."))
 
     @admin.action(description=gettext_lazy("Discard the held plan"), permissions=["resume"])
     def discard_held(self, request, queryset: Any) -> None:
         """Drop each selected held run's plan (:func:`sync.approval.discard`); nothing of it is written."""
         from .approval import discard
-        from .runner import SyncRefused
 
-        for run in queryset:
-            try:
-                discard(run.pk)
-            except SyncRefused as refused:
-                self.message_user(request, refused.message, messages.WARNING)
-            else:
-                self.message_user(request, _("Run {run} was discarded.").format(run=run.pk), messages.SUCCESS)
+        self._each_run(request, queryset, discard, _("Run {run} was discarded."))
 
 
 @admin.register(Operation)

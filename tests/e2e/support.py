@@ -1,7 +1,8 @@
-"""What the browser tests share: finding the scenario of each SCORM package on the workbench's index."""
+"""What the browser tests share: finding the scenario of each SCORM package, and a learner's player page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 
@@ -22,3 +23,31 @@ def scorm_scenarios(server, chromium, packages: Mapping[str, str]) -> dict[str, 
         context.close()
     assert set(found) == set(packages), found
     return found
+
+
+class PlayerPage:
+    """One learner's page on a SCORM block: opening it, and the player and SCO frames inside it.
+
+    ``path`` is the page's path on the workbench (``/scenario/<id>/``); subclasses add what their tests read.
+    """
+
+    def __init__(self, server, page, path: str, student: str):
+        self.server, self.page, self.path, self.student = server, page, path, student
+
+    def open(self):
+        """Load the page as this learner and wait for the SCO frame; ``self.usage`` is the block's usage id."""
+        self.page.goto(f"{self.server.url}{self.path}?student={self.student}")
+        self.player.locator(".mb-sco").wait_for(state="attached")
+        self.usage = re.search(r"/handler/([^/]+)/player/", self.player_frame().url).group(1)
+        return self
+
+    @property
+    def player(self):
+        return self.page.frame_locator(".mb-scorm-frame")
+
+    @property
+    def sco(self):
+        return self.player.frame_locator(".mb-sco")
+
+    def player_frame(self):
+        return next(frame for frame in self.page.frames if "/player/" in frame.url)

@@ -7,7 +7,6 @@ and the stored attempts from the block's staff JSON.
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -45,29 +44,13 @@ def scenarios(server, chromium):
     return support.scorm_scenarios(server, chromium, PACKAGES)
 
 
-class Learner:
+class Learner(support.PlayerPage):
     """One learner's browser page on one scenario."""
 
     def __init__(self, server, page, scenario, student):
-        self.server, self.page, self.student, self.scenario = server, page, student, scenario
+        super().__init__(server, page, f"/scenario/{scenario}/", student)
+        self.scenario = scenario
         page.on("dialog", lambda dialog: dialog.accept())  # "resume where you left off?" / "save to resume?"
-
-    def open(self):
-        self.page.goto(f"{self.server.url}/scenario/{self.scenario}/?student={self.student}")
-        self.player.locator(".mb-sco").wait_for(state="attached")
-        self.usage = re.search(r"/handler/([^/]+)/player/", self.player_frame().url).group(1)
-        return self
-
-    @property
-    def player(self):
-        return self.page.frame_locator(".mb-scorm-frame")
-
-    @property
-    def sco(self):
-        return self.player.frame_locator(".mb-sco")
-
-    def player_frame(self):
-        return next(frame for frame in self.page.frames if "/player/" in frame.url)
 
     def state(self, expression):
         return self.player_frame().evaluate(f"(function (p) {{ return {expression}; }})(window.MoocBridgeScormPlayer)")

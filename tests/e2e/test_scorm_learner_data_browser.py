@@ -9,7 +9,6 @@ itself reads through the runtime API on relaunch.
 from __future__ import annotations
 
 import json
-import re
 import time
 import zipfile
 
@@ -17,6 +16,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import WorkbenchServer
+from tests.e2e.support import PlayerPage
 
 pytestmark = pytest.mark.browser
 
@@ -102,28 +102,8 @@ def paths(server, chromium):
     return found
 
 
-class Learner:
+class Learner(PlayerPage):
     """One learner's view of one scenario, in a given browser page."""
-
-    def __init__(self, server, page, path, student):
-        self.server, self.page, self.path, self.student = server, page, path, student
-
-    def open(self):
-        self.page.goto(f"{self.server.url}{self.path}?student={self.student}")
-        self.player.locator(".mb-sco").wait_for(state="attached")
-        self.usage = re.search(r"/handler/([^/]+)/player/", self.player_frame().url).group(1)
-        return self
-
-    @property
-    def player(self):
-        return self.page.frame_locator(".mb-scorm-frame")
-
-    @property
-    def sco(self):
-        return self.player.frame_locator(".mb-sco")
-
-    def player_frame(self):
-        return next(frame for frame in self.page.frames if "/player/" in frame.url)
 
     def sco_frame(self):
         return next((frame for frame in self.page.frames if "/mooc-bridge/scorm/assets/" in frame.url), None)
