@@ -76,6 +76,8 @@ class Attempt(BaseModel):
     scos: dict[str, ScoState] = Field(default_factory=dict)
     closed: bool = False  # no more commits; a new launch starts a new attempt
     token: str = Field(default_factory=lambda: secrets.token_urlsafe(18))  # sent back with every commit
+    engine_state: str = ""  # the attempt's one SCORM 2004 sequencing engine, serialized (scorm.engine_state)
+    engine_sequence: int = -1
 
 
 class LearnerRecord(BaseModel):

@@ -9,7 +9,12 @@ Three steps, each a pure function so the player block, rescoring and reports agr
    The mastery score (1.2) and scaled passing score or completion threshold (2004) decide passed or
    failed, completed or incomplete, as the run-time environment specifications say the LMS should.
 2. :func:`combine_scos` makes one result of an attempt over all SCOs (the Moodle "grading methods":
-   learning objects completed, highest, average, sum).
+   learning objects completed, highest, average, sum), for packages without sequencing. As Moodle's
+   ``scorm_grade_user_attempt`` (mod/scorm/locallib.php), only SCOs that report a score count for highest,
+   average and sum: a SCO that only completes or passes adds nothing, and there is no grade until one
+   scored SCO has reported. Unlike Moodle (whose ``!empty()`` drops a raw score of 0 in multi-SCO
+   packages), a reported 0 is a score. Packages with SCORM 2004 sequencing are graded by rollup instead
+   (:mod:`scorm.rollup`).
 3. :func:`combine_attempts` makes the grade of several attempts (highest, average, first, last).
 """
 
@@ -127,20 +132,9 @@ def sco_outcome(
         completion = "unknown"
     if success not in ("passed", "failed", "unknown"):
         success = "unknown"
-    if progress is None and completion == "completed":
-        progress = 1.0
+    if completion == "completed":
+        progress = 1.0  # the status the SCO set wins over a stale progress measure
     return ScoOutcome(completion, success, score, None if progress is None else _clamp(progress), raw, low, high)
-
-
-def _credit(outcome: ScoOutcome, full_credit_without_score: bool) -> float | None:
-    if outcome.score is not None:
-        return outcome.score
-    if full_credit_without_score and (outcome.success == "passed" or
-                                      (outcome.success == "unknown" and outcome.completion == "completed")):
-        return 1.0
-    if outcome.success == "failed":
-        return 0.0
-    return None
 
 
 def combine_scos(
@@ -148,17 +142,17 @@ def combine_scos(
     method: ScoMethod = "average",
     *,
     total_scos: int | None = None,
-    full_credit_without_score: bool = True,
 ) -> AttemptResult:
     """One attempt's result over ``total_scos`` SCOs (``outcomes`` may list fewer: the rest were never opened).
 
     objects: the share of SCOs completed or passed; highest: the best SCO score; average: the mean score
-    of the SCOs that have one; sum: raw points over maximum points of the SCOs that report both.
+    of the SCOs that have one; sum: raw points over maximum points of the SCOs that report both. A SCO
+    without a score never adds to highest, average or sum, and the score is ``None`` until one has one.
     """
     total = max(total_scos or len(outcomes), 1)
     done = sum(1 for outcome in outcomes if outcome.done)
-    progress = sum((o.progress if o.progress is not None else (1.0 if o.done else 0.0)) for o in outcomes) / total
-    credits = [c for c in (_credit(o, full_credit_without_score) for o in outcomes) if c is not None]
+    progress = sum(1.0 if o.done else (o.progress or 0.0) for o in outcomes) / total  # status wins over progress
+    credits = [o.score for o in outcomes if o.score is not None]  # only SCOs that reported a score
     if method == "objects":
         score: float | None = done / total if outcomes else None
     elif method == "highest":

@@ -66,11 +66,34 @@ def test_sco_methods():
     assert result.completed is False and result.completion == pytest.approx(0.5)
 
 
-def test_full_credit_without_score_is_a_setting():
-    passed = [outcome(None, success="passed")]
-    assert combine_scos(passed, "average").score == 1.0
-    assert combine_scos(passed, "average", full_credit_without_score=False).score is None
-    assert combine_scos([outcome(None, success="failed")], "average").score == 0.0
+@pytest.mark.parametrize(
+    ("outcomes", "method", "score"),
+    [
+        # issue #10 item 3: a failed quiz at 67% beside two content SCOs that only complete is 0.67, not 0.934
+        ([outcome(None), outcome(None), outcome(0.67, success="failed")], "average", 0.67),
+        ([outcome(None), outcome(None), outcome(0.67, success="failed")], "highest", 0.67),
+        # a content SCO completed before any test publishes no grade at all (was 1.0)
+        ([outcome(None, success="passed")], "average", None),
+        ([outcome(None, success="failed")], "average", None),  # a status is not a score
+        ([outcome(None), outcome(0.0, success="failed")], "average", 0.0),  # a reported 0 is a score
+        ([outcome(0.4), outcome(0.8)], "average", 0.6),
+        ([outcome(0.4), outcome(0.8)], "highest", 0.8),
+        ([outcome(None), outcome(0.5, raw=5, maximum=10)], "sum", 0.5),
+        ([outcome(None), outcome(None, "incomplete")], "objects", 0.5),  # Moodle's GRADESCOES: items completed
+    ],
+)
+def test_only_scos_that_report_a_score_count(outcomes, method, score):
+    result = combine_scos(outcomes, method, total_scos=len(outcomes))
+    assert result.score == (pytest.approx(score) if score is not None else None)
+
+
+def test_status_wins_over_a_stale_progress_measure():
+    values = {"cmi.completion_status": "completed", "cmi.success_status": "passed", "cmi.progress_measure": "0.5"}
+    sco = sco_outcome("2004 4th", values)
+    assert sco.progress == 1.0
+    assert combine_scos([sco], "average", total_scos=1).completion == 1.0
+    passed = ScoOutcome("incomplete", "passed", None, 0.5)
+    assert combine_scos([passed], "average", total_scos=1).completion == 1.0
 
 
 def test_attempt_methods():

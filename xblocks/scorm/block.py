@@ -89,17 +89,15 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
                    help=N_("The most points this component is worth."))
     mastery_override = Float(display_name=N_("Mastery score override (0-100)"), default=None, scope=Scope.settings,
                              help=N_("Leave empty to use the package's own mastery score."))
-    full_credit_without_score = Boolean(display_name=N_("Full credit when passed or completed without a score"),
-                                        default=True, scope=Scope.settings,
-                                        help=N_("Give full marks to an item that reports no score but passed "
-                                                "(or completed, when it reports neither passed nor failed)."))
+    # kept so that courses exported with it still import; it no longer gives credit (#10 item 3)
+    full_credit_without_score = Boolean(default=False, scope=Scope.settings)
 
     record = Dict(default={}, scope=Scope.user_state, help="scorm.attempts.LearnerRecord as JSON")
     raw_earned = Float(default=None, scope=Scope.user_state)
     published = Dict(default={}, scope=Scope.user_state, help="the grade and completion last published")
 
     editable_fields = ("display_name", "package_sha256", "display_mode", "height", "toc", "attempts_allowed",
-                       "attempt_grading", "sco_grading", "weight", "mastery_override", "full_credit_without_score")
+                       "attempt_grading", "sco_grading", "weight", "mastery_override")
 
     # -- helpers -------------------------------------------------------------------------------
     def _bucket(self) -> dict:
@@ -122,7 +120,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
             attempts_allowed=max(0, self.attempts_allowed or 0),
             attempt_grading=self.attempt_grading if self.attempt_grading in ATTEMPT_METHODS else "highest",
             sco_grading=self.sco_grading if self.sco_grading in SCO_METHODS else "average",
-            mastery_override=self.mastery_override, full_credit_without_score=self.full_credit_without_score)
+            mastery_override=self.mastery_override)
 
     def _learner(self) -> tuple[str, str]:
         service = self.runtime.service(self, "user")
@@ -237,6 +235,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
             "commitUrl": self.runtime.handler_url(self, "commit"),
             "beaconUrl": self.runtime.handler_url(self, "commit_beacon"),
             "launchUrl": self.runtime.handler_url(self, "launch"),
+            "engineUrl": self.runtime.handler_url(self, "engine_state"),
             "sco": first,
             "items": [{"id": e.identifier, "title": e.title, "depth": e.depth,
                        "url": self._asset_url(e.launch) if e.launch else None} for e in entries],
@@ -287,10 +286,24 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
         if sco not in scos:
             raise JsonHandlerError(400, _("This item is not part of the package."))
         record = self._record()
+        if "engine" in data:
+            learner.keep_engine_state(record, data)  # the engine that chose this SCO, after choosing it
+        if learner.over_attempt_limit(record, package, sco):
+            raise JsonHandlerError(409, _("You have used all the attempts this part of the course allows."))
         learner_id, learner_name = self._learner()
         start = learner.launch(record, package, sco, learner_id, learner_name, self._settings(), scos=scos)
         self.record = record.model_dump(mode="json")
         return {"sco": sco, "globals": global_objectives(package, record.current()), **start}
+
+    @XBlock.json_handler
+    def engine_state(self, data, suffix=""):
+        """Keep the sequencing engine's state after a navigation that launched nothing (exit, suspend)."""
+        self._loaded_package()
+        record = self._record()
+        status = learner.keep_engine_state(record, data if isinstance(data, dict) else {})
+        if status == "applied":
+            self.record = record.model_dump(mode="json")
+        return {"status": status}
 
     @XBlock.json_handler
     def start_attempt(self, data, suffix=""):

@@ -13,10 +13,14 @@ from typing import Any
 
 from scorm import cmi, rte
 from scorm.attempts import Attempt, LaunchContext, LearnerRecord, apply_commit, launch_values
+from scorm.engine_state import activity_counts, apply_engine_state, current_activity
 from scorm.grading import AttemptResult, ScoOutcome, combine_attempts, combine_scos, sco_outcome
 from scorm.model import Package
+from scorm.rollup import Activity, LeafState, activity_tree, leaf_state, root_result
 
 from .package import find_item
+
+_NO_TREE = Activity("")
 
 
 class CommitRefused(Exception):
@@ -36,7 +40,6 @@ class Settings:
     attempt_grading: str = "highest"
     sco_grading: str = "average"
     mastery_override: float | None = None  # 0..100; replaces the package's mastery score
-    full_credit_without_score: bool = True
 
 
 def launchable_scos(package: Package, launch_item: str | None) -> list[str]:
@@ -130,6 +133,8 @@ def launch(record: LearnerRecord, package: Package, sco_id: str, learner_id: str
         "mode": mode,
         "values": launch_values(attempt, sco_id, context, version=package.version),
         "next_sequence": (state.sequence + 1) if state else 0,
+        "engine": attempt.engine_state,
+        "engine_sequence": attempt.engine_sequence,
         "attempts_used": len(record.attempts),
         "attempts_allowed": settings.attempts_allowed,
     }
@@ -162,7 +167,17 @@ def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], 
     mastery = context_for(package, sco_id, "", "", "normal", settings or Settings()).mastery_score
     result = apply_commit(attempt, sco_id, sequence, values, version=package.version,
                           terminate=bool(payload.get("terminate")), mastery_score=mastery)
-    return {"status": result.status, "changed": result.changed, "seq": result.sequence}
+    engine = "engine" in payload and apply_engine_state(attempt, payload.get("engine_seq"), payload.get("engine"))
+    return {"status": result.status, "changed": result.changed or engine == "applied", "seq": result.sequence}
+
+
+def keep_engine_state(record: LearnerRecord, payload: Mapping[str, Any]) -> str:
+    """Keep the sequencing engine's state sent with a launch or navigation (``attempt``, ``token``, ``engine``,
+    ``engine_seq``) for the attempt in progress; answer what happened (``applied``, ``stale``, ``invalid``...)."""
+    attempt = record.attempt_for(payload.get("attempt"), payload.get("token"))
+    if attempt is None or attempt is not record.current():
+        return "stale_attempt"
+    return apply_engine_state(attempt, payload.get("engine_seq"), payload.get("engine"))
 
 
 def sco_outcomes(attempt: Attempt, package: Package, scos: list[str], settings: Settings,
@@ -179,12 +194,55 @@ def sco_outcomes(attempt: Attempt, package: Package, scos: list[str], settings: 
     return outcomes
 
 
+def over_attempt_limit(record: LearnerRecord, package: Package, sco_id: str) -> bool:
+    """Whether ``sco_id`` has used up its ``attemptLimit`` in the attempt's engine and is not the activity the
+    engine delivered last (the one being launched): such a launch did not come from the engine."""
+    attempt = record.current()
+    if attempt is None or not attempt.engine_state or not rolls_up(package, launchable_scos(package, None)):
+        return False
+    limit = next((activity.attempt_limit for activity in (activity_tree(package) or _NO_TREE).walk()
+                  if activity.id == sco_id), None)
+    count, _suspended = activity_counts(attempt).get(sco_id, (0, False))
+    return bool(limit) and count >= limit and current_activity(attempt) != sco_id
+
+
+def rolls_up(package: Package, scos: list[str]) -> bool:
+    """Whether the block grades by SCORM 2004 rollup: a sequenced 2004 package played whole."""
+    return (cmi.version_family(package.version) == "2004" and package.has_sequencing
+            and len(scos) == len(package.launchable_items()) > 0)
+
+
+def _rollup_result(attempt: Attempt, package: Package, scos: list[str], settings: Settings,
+                   credit: bool) -> AttemptResult:
+    tree = activity_tree(package)
+    assert tree is not None  # rolls_up() checked there is an organization
+    activities = {activity.id: activity for activity in tree.walk()}
+    counts = activity_counts(attempt)
+    leaves = {}
+    for sco_id, outcome in sco_outcomes(attempt, package, scos, settings, credit):
+        state = attempt.scos[sco_id]
+        count, suspended = counts.get(sco_id, (max(state.sessions, 1), state.suspended))
+        scaled = state.values.get("cmi.score.scaled", "")
+        try:
+            measure = float(scaled) if scaled else None
+        except ValueError:
+            measure = None
+        leaves[sco_id] = leaf_state(outcome.completion, outcome.success, measure, outcome.progress,
+                                    attempt_count=count, suspended=suspended, activity=activities.get(sco_id))
+    clusters = {identifier: LeafState(attempt_count=count, suspended=suspended)
+                for identifier, (count, suspended) in counts.items()
+                if identifier in activities and activities[identifier].children}
+    return root_result(tree, leaves, clusters)
+
+
 def attempt_result(attempt: Attempt, package: Package, scos: list[str], settings: Settings,
                    credit: bool = True) -> AttemptResult:
-    """One attempt's result over the block's SCOs."""
+    """One attempt's result: the root activity's after rollup where the package sequences, else Moodle's
+    grading method over the SCOs that report a score."""
+    if rolls_up(package, scos):
+        return _rollup_result(attempt, package, scos, settings, credit)
     outcomes = [outcome for _sco, outcome in sco_outcomes(attempt, package, scos, settings, credit)]
-    return combine_scos(outcomes, settings.sco_grading, total_scos=len(scos),  # type: ignore[arg-type]
-                        full_credit_without_score=settings.full_credit_without_score)
+    return combine_scos(outcomes, settings.sco_grading, total_scos=len(scos))  # type: ignore[arg-type]
 
 
 def grade_and_completion(record: LearnerRecord, package: Package, scos: list[str],

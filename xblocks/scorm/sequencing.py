@@ -62,7 +62,36 @@ def _rules(sequencing: Sequencing) -> dict[str, list[dict[str, Any]]]:
             "postConditionRules": groups["post"]}
 
 
-def _objective(objective: Objective, fallback_id: str) -> dict[str, Any]:
+_ADL_FLAGS = ("read_raw_score", "read_min_score", "read_max_score", "read_completion_status",
+              "read_progress_measure", "write_raw_score", "write_min_score", "write_max_score",
+              "write_completion_status", "write_progress_measure")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _objective(objective: Objective, fallback_id: str, sequencing: Sequencing | None = None) -> dict[str, Any]:
+    """One objective for scorm-again; the 4th edition's ``adlseq:objective`` maps of the same objective id
+    (completion, progress and score fields) are merged into its ``mapInfo``, one entry per target."""
+    settings = _imsss_objective(objective, fallback_id)
+    for adl in (sequencing.adl_objectives if sequencing is not None else []):
+        if adl.objective_id != settings["objectiveID"]:
+            continue
+        for mapping in adl.maps:
+            entry = next((m for m in settings["mapInfo"] if m["targetObjectiveID"] == mapping.target_objective_id),
+                         None)
+            if entry is None:
+                entry = {"targetObjectiveID": mapping.target_objective_id, "readSatisfiedStatus": False,
+                         "readNormalizedMeasure": False, "writeSatisfiedStatus": False,
+                         "writeNormalizedMeasure": False}
+                settings["mapInfo"].append(entry)
+            entry.update({_camel(flag): getattr(mapping, flag) for flag in _ADL_FLAGS})
+    return settings
+
+
+def _imsss_objective(objective: Objective, fallback_id: str) -> dict[str, Any]:
     return {
         "objectiveID": objective.objective_id or fallback_id,
         "isPrimary": objective.primary,
@@ -122,8 +151,8 @@ def _activity(identifier: str, title: str, sequencing: Sequencing | None, childr
                 activity["attemptAbsoluteDurationLimit"] = limits.attempt_absolute_duration_limit
         primary = [o for o in sequencing.objectives if o.primary]
         if primary:
-            activity["primaryObjective"] = _objective(primary[0], f"{identifier}.primary")
-        activity["objectives"] = [_objective(o, f"{identifier}.objective.{n}")
+            activity["primaryObjective"] = _objective(primary[0], f"{identifier}.primary", sequencing)
+        activity["objectives"] = [_objective(o, f"{identifier}.objective.{n}", sequencing)
                                   for n, o in enumerate(sequencing.objectives) if not o.primary]
     if children:
         activity["children"] = children
