@@ -22,7 +22,7 @@
   var is12 = config.version === "1.2";
   var sequenced = !is12 && !!config.sequencing;
   var state = {sco: null, api: null, seq: 0, attempt: config.attempt, token: config.token, navRequest: null,
-               lastBody: null, engineSeq: config.engine_sequence, restored: null,
+               lastBody: null,
                positioning: false, delivered: null, choice: {}, switching: false};
 
   function csrfToken() {
@@ -113,8 +113,8 @@
       xhrHeaders: {"X-CSRFToken": csrfToken()},
       requestHandler: function (data, meta) {
         state.seq += 1;
-        var body = withEngine({sco: sco, attempt: state.attempt, token: state.token, seq: state.seq,
-                               terminate: !!(meta && meta.isTerminateCommit), data: data}, api);
+        var body = {sco: sco, attempt: state.attempt, token: state.token, seq: state.seq,
+                    terminate: !!(meta && meta.isTerminateCommit), data: data};
         remember(body);
         state.lastBody = body;
         // scorm-again's synchronous commits report no error event: a body still kept afterwards did not arrive
@@ -125,12 +125,6 @@
     if (sequenced) { settings.sequencing = sequencingSettings(); }
     var api = is12 ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
     api.loadFromFlattenedJSON(start.values, "");
-    state.restored = null;
-    if (sequenced && start.engine && typeof api.deserializeSequencingState === "function") {
-      // the attempt's one engine, as the server kept it: attempt counts, rollup, global objectives, current activity
-      try { if (api.deserializeSequencingState(start.engine)) { state.restored = JSON.parse(start.engine); } }
-      catch (e) { state.restored = null; }
-    }
     api.on("CommitSuccess", function () { forget(state.lastBody); setOffline(false); });
     api.on("CommitError", function () { setOffline(true); });
     if (!is12) {
@@ -169,48 +163,24 @@
     }
   }
 
-  /* The engine's whole state travels with every commit, launch and beacon; the server keeps the newest. */
-  function engineText(api) {
-    if (!sequenced || !api || typeof api.serializeSequencingState !== "function") { return null; }
-    try { return api.serializeSequencingState(); } catch (e) { return null; }
-  }
-
-  function withEngine(body, api) {
-    var text = engineText(api);
-    if (text) { state.engineSeq += 1; body.engine = text; body.engine_seq = state.engineSeq; }
-    return body;
-  }
-
-  function saveEngine() {
-    var body = withEngine({attempt: state.attempt, token: state.token}, state.api);
-    if (body.engine) { post(config.engineUrl, body).then(null, function () { /* the next commit carries it */ }); }
-  }
-
   function showRefused(flag) { if (refusedNotice) { refusedNotice.hidden = !flag; } }
 
   function endSession() {
     if (state.switching) { return; }
-    saveEngine();
     frame.src = "about:blank";
     if (endedNotice) { endedNotice.hidden = false; }
   }
 
   /* Place a new API's engine on the SCO being launched: "jump" when an engine already chose it, else "start". */
   function position(api, sco, how) {
-    var restored = state.restored && state.restored.sequencing;
-    if (restored && restored.currentActivity === sco) { return null; }  // the engine already delivered it
-    if (restored && restored.currentActivity) { return restored.currentActivity; }  // continue where it is
-    if (!restored && typeof api.restoreGlobalObjectiveSnapshot === "function") {
-      api.restoreGlobalObjectiveSnapshot(state.globals || {});  // a record from before the engine was kept
+    if (typeof api.restoreGlobalObjectiveSnapshot === "function") {
+      api.restoreGlobalObjectiveSnapshot(state.globals || {});
     }
-    if (restored && how !== "jump") { how = restored.suspendedActivity ? "resumeAll" : "start"; }
-    else if (restored) { how = "choice"; }
     state.positioning = true;
     state.delivered = null;
     var ok = false;
-    try { ok = api.processNavigationRequest(how, how === "choice" || how === "jump" ? sco : undefined); }
-    catch (e) { ok = false; }
-    if (!ok && !restored && how !== "jump") {
+    try { ok = api.processNavigationRequest(how, how === "start" ? undefined : sco); } catch (e) { ok = false; }
+    if (!ok && how !== "jump") {
       try { api.processNavigationRequest("jump", sco); } catch (e) { /* the SCO still runs without sequencing */ }
     }
     state.positioning = false;
@@ -308,7 +278,6 @@
     state.token = launch.token;
     state.seq = launch.next_sequence - 1;
     state.globals = launch.globals || {};
-    if (launch.engine_sequence > state.engineSeq) { state.engineSeq = launch.engine_sequence; }
     state.api = makeApi(sco, launch);
     if (is12) { window.API = state.api; } else { window.API_1484_11 = state.api; }
     state.switching = false;
@@ -336,8 +305,7 @@
     if (sco === state.sco && isActive(state.api)) { return; }
     state.switching = true;
     unloadSco(function () {
-      var body = withEngine({sco: sco, attempt: state.attempt, token: state.token}, state.api);
-      post(config.launchUrl, body).then(function (launch) { launch.how = how; start(sco, launch); },
+      post(config.launchUrl, {sco: sco}).then(function (launch) { launch.how = how; start(sco, launch); },
                                               function () { state.switching = false; setOffline(true); });
     });
   }
@@ -357,8 +325,8 @@
     var api = state.api;
     if (!isActive(api) || typeof navigator.sendBeacon !== "function") { return; }
     state.seq += 1;
-    var body = withEngine({sco: state.sco, attempt: state.attempt, token: state.token, seq: state.seq,
-                           terminate: true, data: api.renderCommitCMI(true)}, api);
+    var body = {sco: state.sco, attempt: state.attempt, token: state.token, seq: state.seq, terminate: true,
+                data: api.renderCommitCMI(true)};
     remember(body);
     var form = new FormData();
     form.append("csrfmiddlewaretoken", csrfToken());
