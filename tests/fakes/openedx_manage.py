@@ -5,9 +5,10 @@ The Tutor plugin's init task (``xblocks/tutor/templates/mooc-bridge/tasks/lms/in
 of its arguments; arguments the real command would refuse make it exit 2 (argparse's usage error), as Django's
 ``BaseCommand`` does. The parsers declare the real commands' arguments, no more:
 
-- ``manage_user``: edx-platform ``common/djangoapps/student/management/commands/manage_user.py``: ``username``,
-  ``email``, ``--remove``, ``--superuser``, ``--staff``, ``--unusable-password``, ``--initial-password-hash``,
-  ``-g/--groups``.
+- ``manage_user``: edx-platform ``common/djangoapps/student/management/commands/manage_user.py`` (as read in the
+  releases the search index holds; Tutor 22's own ``jobs/init/lms.sh`` calls it with ``--unusable-password`` on
+  Verawood): ``username``, ``email``, ``--remove``, ``--superuser``, ``--staff``, ``--unusable-password``,
+  ``--initial-password-hash``, ``-g/--groups``.
 - ``create_dot_application``: edx-platform
   ``openedx/core/djangoapps/oauth_dispatch/management/commands/create_dot_application.py``: ``name``,
   ``username``, ``--grant-type`` (django-oauth-toolkit's ``Application.GRANT_TYPES``: ``authorization-code``,
@@ -19,7 +20,8 @@ of its arguments; arguments the real command would refuse make it exit 2 (argpar
   ``--percent``, ``--superusers``, ``--staff``, ``--authenticated``, ``--group``, ``--user``, ``--append``,
   ``--rollout``, ``--testing``, ``--create``. ``$FAKE_WAFFLE_FLAGS`` (comma-separated) names the flags that exist.
 - ``cache_programs``: edx-platform ``openedx/core/djangoapps/catalog/management/commands/cache_programs.py``
-  (no required argument); ``$FAKE_CACHE_PROGRAMS_FAILS`` makes it exit 1, as it does when Discovery is unreachable.
+  (optional ``--domain``); ``$FAKE_CACHE_PROGRAMS_FAILS`` makes it exit 1, as it does (``sys.exit(1)``) when a
+  request to Discovery fails, or with a traceback when the catalog integration's service user does not exist.
 """
 
 from __future__ import annotations
@@ -63,8 +65,11 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
     waffle.add_argument("--user", "-u", action="append", default=[])
     waffle.set_defaults(everyone=None)
 
+    cache_programs = argparse.ArgumentParser(prog="cache_programs")
+    cache_programs.add_argument("--domain")
+
     return {"manage_user": manage_user, "create_dot_application": dot, "waffle_flag": waffle,
-            "cache_programs": argparse.ArgumentParser(prog="cache_programs")}
+            "cache_programs": cache_programs}
 
 
 def main(argv: list[str]) -> int:

@@ -37,8 +37,6 @@ SCHEDULES = [{"name": "jw-grades-nightly", "kind": "grades",
               "to": "xlsx:/openedx/data/教务/成绩 \"草稿\".xlsx?profile=zhengfang",
               "options": {"max_change": 60}, "crontab": "30 2 * * *"}]
 
-pytestmark = pytest.mark.skipif(not TUTOR.exists(), reason="the tutor extra is not installed")
-
 
 class Tutor:
     """One temporary Tutor project; ``run`` calls the real ``tutor`` command in it."""
