@@ -15,7 +15,7 @@ SCORM_VENDOR := $(SCORM_JS)/static/vendor/scorm-again
 # every install comes from a hashed lock in .requirements/ (`make lock` writes them; see docs/decisions/0019);
 # all.txt locks every extra together and the others follow it, so installing two extras in one .venv agrees
 LOCKS := .requirements
-EXTRAS := base demo test quality dev
+EXTRAS := base demo test quality dev tutor
 UV_COMPILE = $(BIN)/uv pip compile setup.cfg $(LOCKS)/build.in --universal --python-version 3.11 --generate-hashes \
 	--quiet --custom-compile-command "make lock"
 
