@@ -15,7 +15,7 @@ from typing import Any
 
 from ..base import Change, ChangeResult
 from ..errors import AdapterError, DataError, FatalError
-from ..grading import WORD_SCALES
+from ..grading import decide_grade
 from ..i18n import Translator
 from ..records import Person, Record, Score
 from .fingerprints import GRADE_ROLES
@@ -198,31 +198,27 @@ class DraftTarget:
                 who=person.label(), status=record.status))
         output = self._output_profile().output
         assert output is not None
-        grade = self._grade_cell(record, where, output.decimals if self.decimals is None else self.decimals)
+        grade, remark = self._grade_cell(record, where, output.decimals if self.decimals is None else self.decimals)
         values = {
             "student_number": person.student_number, "name": person.name, "course_id": course,
             "course_title": self.course_name, "year": self.year,
             "semester": output.semester_names.get(self.semester or "", self.semester) if self.semester else None,
             "total": grade, "scale_name": self.scales.scale_name(self.scale),
-            "exam_kind": self.exam_kind or output.exam_kind, "remark": self.scales.remarks.get(record.status),
+            "exam_kind": self.exam_kind or output.exam_kind, "remark": remark,
         }
         return {column.role: values.get(column.role) for column in output.columns}
 
-    def _grade_cell(self, score: Score, where: dict, decimals: int) -> float | str | None:
-        if score.status in ("deferred", "exempt"):
-            return None
-        if score.status in ("absent", "cheating"):  # recorded as 0 / the lowest word (sync.md §7)
-            return 0 if self.scale == "percent" else self.scales.bands(self.scale)[-1].word
-        try:
-            value, word = self.scales.convert(score, self.scale)
-        except ValueError:
+    def _grade_cell(self, score: Score, where: dict, decimals: int) -> tuple[float | str | None, str | None]:
+        """The 成绩 and 备注 cells of ``score``, as :func:`~adapters.grading.decide_grade` decides them."""
+        decision = decide_grade(score, self.scale, self.scales)
+        if decision.basis == "none":
             raise DataError(_("The grade of {who} cannot be expressed as {scale}.").format(
                 who=score.person.label(), scale=self.scales.scale_name(self.scale)), code="cannot_convert",
-                where=where) from None
-        if self.scale in WORD_SCALES:
-            return word
-        rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+                where=where)
+        if decision.word is not None or decision.value is None:
+            return decision.word, decision.remark
+        rounded = Decimal(str(decision.value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        return (int(rounded) if rounded == rounded.to_integral_value() else float(rounded)), decision.remark
 
     def _notes(self, draft: Draft) -> dict[str, Any]:
         sources = sorted(self._sources)
