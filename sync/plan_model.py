@@ -213,6 +213,8 @@ class Plan:
     unmatched: list[Person] = field(default_factory=list)
     kept: list[Enrollment] = field(default_factory=list)
     target_scores: list[Score] = field(default_factory=list, repr=False)
+    source_report: dict[str, Any] | None = None  # how the source was read, what it left out (capability read_report)
+    failing: dict[int, dict[str, Any]] = field(default_factory=dict)  # seq → the error the target said it would give
     _histogram: dict[str, list[int]] | None = field(default=None, repr=False)
 
     @property

@@ -147,6 +147,19 @@ class DraftTarget:
                  for c in output.columns if c.role in roles]
         return ", ".join(shown)
 
+    def check_change(self, change: Change) -> AdapterError | None:
+        """Capability ``check_change``: the error writing ``change`` would give, without writing (a source file
+        writes nothing, so there is none to find)."""
+        if not self._is_draft_target() or change.stream != "scores":
+            return None
+        try:
+            self._draft_row(change.record)
+        except _Skip:
+            return None
+        except AdapterError as error:
+            return error
+        return None
+
     def as_stored(self, record: Record) -> Score | None:
         """Capability ``as_stored``: ``record`` as the draft would hold it (converted to its 记分制, rounded, 缺考 as
         0 with 备注), so the planner compares like with like; ``None`` when the draft would not take it."""
@@ -188,8 +201,9 @@ class DraftTarget:
             raise DataError(_("{who} has no 学号 and cannot go into the draft.").format(who=person.label()),
                             code="missing_student_number", where=where)
         course = self.course or record.course_id
-        if not course:
-            raise DataError(_("No 课程号: give course=… in the target."), code="course_required", where=where)
+        if not course:  # the target's own setting is missing, so no row can be written: the run is refused
+            raise FatalError(_("The 教务 draft needs a 课程号 and the source gives none: add course=… (the 课程号 of "
+                               "the 教务系统) to the target SPEC."), code="course_required", where=where)
         if record.line_item_id:
             raise _Skip(_("The 教务 draft holds course grades only; {item} is not put in it.").format(
                 item=record.line_item_id))
