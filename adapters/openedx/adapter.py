@@ -197,6 +197,10 @@ class OpenEdxAdapter(Adapter):
         """Course grades with each learner's full name (姓名), which the course grades API does not give: it is
         the profile's ``name`` from the accounts API (one look-up per :data:`ACCOUNTS_PER_LOOKUP` learners)."""
         names = {a.username: a.name for a in self._lookup_accounts([g.username for g in grades])} if grades else {}
+        nameless = [g.username for g in grades if not names.get(g.username)]  # known from the gradebook, no name
+        for account in self.api.accounts_by_username(nameless) if nameless else []:
+            self._remember(account)
+            names[account.username] = account.name
         for grade in grades:
             person = Person(source=self.name, username=grade.username, email=grade.email or None,
                             name=names.get(grade.username) or None,
