@@ -8,12 +8,11 @@ import os
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.fakes.openedx_server import DEMO_COURSE, FakeOpenEdx, seed_demo
+from tests.fakes.openedx_server import FakeOpenEdx, seed_demo
 
 from .registrar_files import number, roster_with_duplicate, spoc_export
 from .test_e2e_registrar import DRAFT, cells, cli, lms_spec, report
