@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import AdapterError
 from .records import STREAMS, Person, Record
 
 __all__ = ["CAPABILITIES", "Adapter", "Change", "ChangeResult", "HeldBack", "ReadScope"]
@@ -25,6 +26,9 @@ CAPABILITIES: dict[str, str] = {
     "resolve_line_items": "turns the names a person gives grade items (title, short id) into the target's ids",
     "held_back": "lists the people of source rows it read but did not yield (duplicates, unreadable cells)",
     "as_stored": "gives a record as the target would store it, so the planner compares like with like",
+    "read_report": "says how it read (which layout matched and why) and every row it left out, with the reason",
+    "check_change": "says, without writing, the error a change would fail with, so a dry run refuses what a run "
+                    "would",
 }
 """The optional capabilities an adapter may declare in :attr:`Adapter.capabilities`: each is the name of the
 :class:`Adapter` method that provides it, which a declaring adapter must implement and no other may be asked."""
@@ -133,6 +137,19 @@ class Adapter(ABC):
         """Capability ``as_stored``: ``record`` as this target would hold it once written (converted, rounded), or
         ``None`` when it would not take it; the planner compares that with the target's current record."""
         raise NotImplementedError(f"{self.name} does not say how it stores records")
+
+    def read_report(self) -> dict[str, Any]:
+        """Capability ``read_report``: how the reads so far went, JSON-ready: ``{"file", "format", "encoding",
+        "detection": {"profile", "reason", "matched", …}, "skipped": [{"row", "column", "code", "message",
+        "severity"}, …]}`` (keys an adapter has no answer for are left out). The engine journals it with the run."""
+        raise NotImplementedError(f"{self.name} does not report on its reads")
+
+    def check_change(self, change: Change) -> AdapterError | None:
+        """Capability ``check_change``: the error :meth:`write` would give ``change`` (``None``: none known),
+        found without writing. A :class:`~adapters.errors.FatalError` that is not a ``DataError`` means no change
+        of the run can succeed (the target is misconfigured: a draft without 课程号), so the engine refuses the
+        whole run, the dry run as the real run; a ``DataError`` is this change's own (a dry run lists it)."""
+        raise NotImplementedError(f"{self.name} does not check changes")
 
     def close(self) -> None:
         """Release sessions and files (nothing to release by default)."""

@@ -20,6 +20,10 @@ scale       word (aliases)       from percent → value
 
 Statuses: 缺考/旷考 → ``absent``, 缓考 → ``deferred``, 作弊/舞弊 → ``cheating``, 免修/免考 → ``exempt``.
 Thresholds apply to the exact value (89.99 is 良好); no rounding happens before a conversion.
+
+What a grade *means* is decided in one place, :func:`decide_grade` (docs/decisions/0024): the number, converted
+by the school's table, wins over a word the source wrote beside it (a MOOC's own 成绩等级); that word is kept
+as a remark (备注) when it disagrees. Readers, the draft writer and the report's chart all ask it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import math
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -37,7 +41,7 @@ from .errors import DataError
 from .i18n import Translator
 from .records import Score, ScoreScale, ScoreStatus
 
-__all__ = ["DEFAULT_SCALES", "WORD_SCALES", "Band", "Grade", "GradeScales"]
+__all__ = ["DEFAULT_SCALES", "WORD_SCALES", "Band", "Grade", "GradeDecision", "GradeScales", "decide_grade"]
 
 _ = Translator.for_package("adapters").gettext
 
@@ -91,6 +95,10 @@ class GradeScales(BaseModel):
     remarks: dict[ScoreStatus, str] = Field(description="status → the 备注 word written to the 教务 draft")
     scale_names: dict[ScoreScale, str] = Field(description="scale → 记分制 name, e.g. percent → 百分制")
     scale_aliases: dict[str, ScoreScale] = Field(default_factory=dict, description="other 记分制 names")
+    word_remark: str = Field(default="平台成绩等级：{word}", description="备注 for a source word that disagrees "
+                             "with the number's grade ({word} is the source's word)")
+    missing_score: Literal["list", "absent"] = Field(
+        default="list", description="a row with no score: listed as skipped with the reason (list), or 缺考 (absent)")
 
     @model_validator(mode="after")
     def _check(self) -> GradeScales:
@@ -268,24 +276,112 @@ class GradeScales(BaseModel):
     def convert(self, score: Score, scale: str) -> tuple[float | None, str | None]:
         """Express ``score`` on ``scale``: ``(number, None)`` for percent, ``(None, word)`` for a word scale.
 
-        A word on the same scale is kept as written (its canonical form); a word of another scale goes
-        through its percentage. Raises ``ValueError`` when the score has no value that can be converted
-        (points without a maximum, an unknown word, no value at all).
+        :func:`decide_grade` decides (the number wins over a word written beside it). Raises ``ValueError``
+        when the score has no value that can be converted (points without a maximum, an unknown word, a
+        status without a grade such as 缓考, no value at all).
         """
-        if scale in WORD_SCALES and score.text:
-            found = self.find_word(score.text)
-            if found is not None and found[0] == scale:
-                return None, found[1].word
-        percent = self.percent_of(score)
-        if percent is None:
+        decision = decide_grade(score, scale, self)
+        if decision.value is None and decision.word is None:
             raise ValueError("the score has no value that can be converted")
-        if scale in ("percent", "points"):
-            return percent, None
-        return None, self.word_for(percent, scale)
+        return decision.value, decision.word
 
 
 def _scale_or_percent(scale: str | None) -> ScoreScale:
     return scale if scale in get_args(ScoreScale) else "percent"  # type: ignore[return-value]
+
+
+Basis = Literal["number", "word", "status", "none"]
+
+
+class GradeDecision(BaseModel):
+    """What one grade means on one scale (:func:`decide_grade`).
+
+    ``value`` (percent and points scales) or ``word`` (五级制, 两级制) is what to record; both are ``None`` when
+    nothing can be recorded (``basis`` ``"none"``: no convertible value, or a pending grade; or a status such as
+    缓考 that is recorded with an empty grade). ``percent`` is the percentage the decision rests on. ``remark``
+    is the 备注: the status word (缺考), else the source's own word when it disagrees with the number's grade
+    (``agrees`` False; ``source_word`` is that word as written).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    scale: ScoreScale
+    value: float | None = None
+    word: str | None = None
+    percent: float | None = None
+    status: ScoreStatus = "graded"
+    basis: Basis = "none"
+    remark: str | None = None
+    source_word: str | None = None
+    agrees: bool = True
+
+
+_NOT_RECORDED = frozenset({"deferred", "exempt"})  # recorded with an empty grade and the status in 备注
+_RECORDED_AS_ZERO = frozenset({"absent", "cheating"})  # recorded as 0 / the lowest word, with 备注
+_NOT_FINAL = frozenset({"pending", "incomplete"})
+
+
+def decide_grade(score: Score, scale: str, scales: GradeScales | None = None) -> GradeDecision:
+    """The grade ``score`` means on ``scale`` under the school's table ``scales`` (default: :data:`DEFAULT_SCALES`).
+
+    The one rule (docs/decisions/0024):
+
+    1. A status decides first: 缺考/作弊 are recorded as 0 (or the lowest word), 缓考/免修 with no grade, each
+       with its 备注 word; pending/incomplete are not final and record nothing.
+    2. Else a number (percent, or points out of a maximum) decides, converted by the table: 88.8 is 良好 under
+       五级制 whatever word the source wrote beside it; that word becomes the remark when it disagrees (on its
+       own scale) with the number's grade.
+    3. Else a grade word decides: kept as written (its canonical form) on its own scale, converted through
+       its percentage to another.
+    4. Else nothing can be recorded (``basis`` ``"none"``).
+
+    Pure: no I/O, the same answer for the same arguments.
+    """
+    table = scales if scales is not None else _default()
+    status = score.status
+    out: ScoreScale = scale if scale in _SCALES else "percent"  # type: ignore[assignment]
+    word_scale = out in WORD_SCALES
+    if status in _NOT_FINAL:
+        return GradeDecision(scale=out, status=status)
+    if status != "graded":
+        remark = table.remarks.get(status)
+        if status in _RECORDED_AS_ZERO:
+            if word_scale:
+                return GradeDecision(scale=out, word=table.bands(out)[-1].word, percent=0.0, status=status,
+                                     basis="status", remark=remark)
+            return GradeDecision(scale=out, value=0.0, percent=0.0, status=status, basis="status", remark=remark)
+        return GradeDecision(scale=out, status=status, basis="status", remark=remark)
+    fraction = score.fraction()
+    found = table.find_word(score.text) if score.text else None
+    if fraction is not None:
+        percent = fraction * 100.0
+        agrees, remark, source_word = True, None, None
+        if found is not None:
+            source_word = score.text
+            agrees = table.word_for(percent, found[0]) == found[1].word
+            remark = None if agrees else table.word_remark.format(word=score.text)
+        if word_scale:
+            return GradeDecision(scale=out, word=table.word_for(percent, out), percent=percent, basis="number",
+                                 remark=remark, source_word=source_word, agrees=agrees)
+        return GradeDecision(scale=out, value=percent, percent=percent, basis="number", remark=remark,
+                             source_word=source_word, agrees=agrees)
+    if found is not None:
+        own_scale, band = found
+        if word_scale:
+            word = band.word if own_scale == out else table.word_for(band.value, out)
+            return GradeDecision(scale=out, word=word, percent=band.value, basis="word", source_word=score.text)
+        return GradeDecision(scale=out, value=band.value, percent=band.value, basis="word", source_word=score.text)
+    return GradeDecision(scale=out)
+
+
+_SCALES = frozenset(get_args(ScoreScale))
+_DEFAULT: list[GradeScales] = []
+
+
+def _default() -> GradeScales:
+    if not _DEFAULT:
+        _DEFAULT.append(GradeScales.default())
+    return _DEFAULT[0]
 
 
 def _first_error(error: ValidationError) -> str:

@@ -237,13 +237,14 @@ def _run(args, bars: _Bars) -> int:
 
         data = from_journal(run)
     elif args.command == "report":
+        from .journal import settle
         from .models import SyncRun
         from .report import from_journal
 
         run = SyncRun.objects.filter(pk=args.run).first()
         if run is None:
             raise _Refused(_("There is no sync run {run}.").format(run=args.run), 2)
-        data = from_journal(run)
+        data = from_journal(settle([run])[0])
         _emit(args, data)
         return 0
     else:

@@ -40,6 +40,8 @@ def print_summary(data: dict[str, Any], out) -> None:
             print(f"  {_(label)}: {value}", file=out)
     for state, value in sorted(data["counts"].get("states", {}).items()):
         print(f"  {_(STATE_LABELS.get(state, state))}: {value}", file=out)
+    if data.get("source"):
+        _source(data["source"], out)
     changes = data["changes"]
     if data.get("hold"):
         _held(data, out)
@@ -54,7 +56,7 @@ def print_summary(data: dict[str, Any], out) -> None:
         _kept(changes, out)
     failed = [e for e in changes if e["state"] == "failed"]
     if failed:
-        print(_("Failed:"), file=out)
+        print(_("Would fail:") if run["dry_run"] else _("Failed:"), file=out)
         for entry in failed[:SHOWN]:
             print(f"  {entry['subject']}: {(entry.get('error') or {}).get('message', '')}", file=out)
     if data["review"]:
@@ -63,6 +65,25 @@ def print_summary(data: dict[str, Any], out) -> None:
             person = case["person"]
             who = person.get("student_number") or person.get("email") or person.get("username") or "?"
             print(f"  {who} {person.get('name') or ''}: {case['message']}", file=out)
+
+
+def _source(source: dict[str, Any], out) -> None:
+    """How the source file was read (the header profile that matched, and why) and the rows it left out."""
+    detection = source.get("detection") or {}
+    if detection:
+        print(_("Read {file} as {profile}: {reason}").format(
+            file=source.get("file", ""), profile=detection.get("title") or detection.get("profile", ""),
+            reason=detection.get("reason", "")), file=out)
+    skipped = source.get("skipped") or []
+    if not skipped:
+        return
+    print(_("Rows left out or read with a warning ({count}):").format(count=len(skipped)), file=out)
+    for issue in skipped[:SHOWN]:
+        column = f" {issue['column']}" if issue.get("column") else ""
+        print(_("  row {row}{column}: {message}").format(row=issue["row"], column=column,
+                                                       message=issue["message"]), file=out)
+    if len(skipped) > SHOWN:
+        print(_("  … and {count} more (see --report)").format(count=len(skipped) - SHOWN), file=out)
 
 
 def _held(data: dict[str, Any], out) -> None:
@@ -151,7 +172,7 @@ def status(run_id: int, as_json: bool, wait: bool, timeout: float | None) -> int
     """Print the progress of a run; with ``wait``, poll until it ends (exit code as for a finished run)."""
     import time
 
-    from .journal import progress_of
+    from .journal import progress_of, settle
     from .models import SyncRun
 
     run = SyncRun.objects.filter(pk=run_id).first()
@@ -161,6 +182,7 @@ def status(run_id: int, as_json: bool, wait: bool, timeout: float | None) -> int
     shown = None
     while True:
         run.refresh_from_db()
+        (run,) = settle([run])
         data = progress_of(run)
         if not as_json and (data["finished"], data["status"]) != shown and (wait or shown is None):
             _show_progress(data, sys.stdout)
@@ -182,9 +204,10 @@ def status(run_id: int, as_json: bool, wait: bool, timeout: float | None) -> int
 
 def runs(args) -> int:
     """List recent runs (``--json``, ``--limit``)."""
+    from .journal import settle
     from .models import SyncRun
 
-    runs = list(SyncRun.objects.all()[: max(1, args.limit)])
+    runs = settle(SyncRun.objects.all()[: max(1, args.limit)])
     rows = [{"id": r.pk, "kind": r.kind, "status": r.status, "dry_run": r.dry_run, "source": r.source_spec,
              "target": r.target_spec, "started_at": r.started_at.isoformat() if r.started_at else None,
              "finished_at": r.finished_at.isoformat() if r.finished_at else None, "counts": r.counts} for r in runs]

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from adapters.base import ChangeResult
+from adapters.i18n import Translator
 
 from .models import Operation, ReviewItem, SyncChunk, SyncRun
 from .plan import Plan, PlannedOp
@@ -27,8 +28,10 @@ from .plan_model import kept_courses, newly_kept
 
 __all__ = ["STALE_AFTER", "approve_run", "claim_chunk", "claim_operations", "close_if_complete", "create_run",
            "cut_chunks", "discard_run", "finish_chunk", "finish_run", "hold_run", "is_alive", "live_runs",
-           "mark_started", "newer_run", "progress_of", "record_results", "renew_chunk", "save_plan", "state_counts",
-           "supersede"]
+           "mark_started", "newer_run", "progress_of", "record_results", "renew_chunk", "save_plan", "settle",
+           "state_counts", "supersede"]
+
+_ = Translator.for_package("sync").gettext
 
 STALE_AFTER = timedelta(minutes=15)
 """A run on another host that has not written a heartbeat for this long is taken as dead."""
@@ -52,6 +55,31 @@ def is_alive(run: SyncRun) -> bool:
         return True
     moment = run.heartbeat_at or run.started_at
     return moment is not None and timezone.now() - moment < STALE_AFTER
+
+
+def settle(runs: Iterable[SyncRun]) -> list[SyncRun]:
+    """``runs`` with each one marked ``running`` whose process is gone shown as ``interrupted`` (what ``sync runs``,
+    ``status`` and ``report`` show): a run killed with ``kill -9`` closes nothing itself.
+
+    Written to the journal only when that is certain: the run's own process, on this host, no longer exists
+    (a conditional ``UPDATE``, so a run taken over meanwhile is left alone). A run of another host or of the
+    Celery workers without a heartbeat for :data:`STALE_AFTER` is shown as interrupted but not closed: its
+    chunks may only be waiting in a busy queue, and the last chunk closes the run (docs/decisions/0018)."""
+    settled = []
+    here = socket.gethostname()
+    for run in runs:
+        if run.status == SyncRun.RUNNING and run.pid != os.getpid() and not is_alive(run):
+            if run.host == here and run.pid:
+                error = {"code": "process_gone", "message": _(
+                    "The process {pid} running it on {host} ended without closing it (killed?); resume it.").format(
+                    pid=run.pid, host=run.host)}
+                SyncRun.objects.filter(pk=run.pk, status=SyncRun.RUNNING, host=run.host, pid=run.pid).update(
+                    status=SyncRun.INTERRUPTED, finished_at=timezone.now(), error=error)
+                run.refresh_from_db()
+            else:
+                run.status = SyncRun.INTERRUPTED  # shown so; the journal is left to its owner
+        settled.append(run)
+    return settled
 
 
 def live_runs(target_key: str, exclude: int | None = None) -> list[SyncRun]:
@@ -80,10 +108,28 @@ def supersede(run: SyncRun) -> int:
         return 0
     with transaction.atomic():
         still_open = [*Operation.OPEN_STATES, Operation.FAILED]
+        _freeze(Operation.objects.filter(run_id__in=older, state__in=still_open).iterator(chunk_size=2000))
         closed = Operation.objects.filter(run_id__in=older, state__in=still_open).update(
             state=Operation.SKIPPED, result={"superseded_by": run.pk}, updated_at=timezone.now())
         SyncRun.objects.filter(pk__in=older, status=SyncRun.RUNNING).update(status=SyncRun.INTERRUPTED)
     return closed
+
+
+def _freeze(rows: Iterable[Operation]) -> None:
+    """Keep each row's entry, as its run's report shows it now, in that run's report (``frozen``, by seq) before
+    a later run takes the row over or closes it: a past run's report is built from what it journalled and does
+    not change later (docs/decisions/0024). Call inside the transaction that changes the rows."""
+    from .report import entry_from_row
+
+    by_run: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        by_run.setdefault(row.run_id, {})[str(row.seq)] = entry_from_row(row)
+    for run_id, entries in by_run.items():
+        past = SyncRun.objects.select_for_update().filter(pk=run_id).first()
+        if past is None:
+            continue
+        frozen = {**entries, **((past.report or {}).get("frozen") or {})}  # the first snapshot of a row stays
+        SyncRun.objects.filter(pk=run_id).update(report={**(past.report or {}), "frozen": frozen})
 
 
 def claim_operations(run: SyncRun) -> None:
@@ -154,19 +200,22 @@ def save_plan(run: SyncRun, plan: Plan) -> dict[str, int]:
         with transaction.atomic():
             existing = {row.key: row for row in Operation.objects.select_for_update().filter(
                 target=run.target_key, key__in=[op.key for op in chunk])}
-            fresh, taken = [], []
+            fresh, taken, frozen = [], [], []
             for op in chunk:
                 row = _row(run, op)
                 old = existing.get(op.key)
                 if old is None:
                     fresh.append(row)
                     continue
+                if old.run_id != run.pk:
+                    frozen.append(old)
                 row.pk, row.attempts = old.pk, old.attempts
                 if old.state == Operation.STARTED and not op.held:
                     row.state = Operation.STARTED
                 row.result = {"previous_run": old.run_id, "previous_state": old.state}
                 taken.append(row)
             Operation.objects.bulk_create(fresh)
+            _freeze(frozen)
             if taken:
                 Operation.objects.bulk_update(taken, ["run", "seq", "stream", "action", "force", "subject", "payload",
                                                       "before", "reason", "reason_params", "state", "result"])

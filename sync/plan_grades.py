@@ -1,10 +1,9 @@
-"""The grade rules of a plan, in one pass over the source: equal → nothing, new → create, changed → update;
-a newer or hand-set target grade and a pending source grade are held back (unless forced, for the first two).
+"""Plan grades in one pass over the source: match each source grade to the target's grade of the same person
+and item, and ask the grade policy (:func:`sync.grade_policy.grade_step`, pure and table-tested) what to do:
+nothing, create, update, or hold back with a reason.
 
-Traits of the target change two things: a target that computes its course grade (Open edX) holds the
-course-level scores with a reason instead of failing on them (map the total to a line item with
-``item_map["total"]`` to send it), and a target holding course grades only (the 教务 draft) leaves line-item
-scores out (counted as ``outside``).
+A target holding course grades only (the 教务 draft) leaves line-item scores out (counted as ``outside``); a
+target that computes its course grade (Open edX) has its course-level grades held by the policy.
 
 Speed (docs/decisions/0012, benchmarks/sync_plan.py): people are matched first, then each source record
 is looked up in its person's own cells (duplicates) and current grades (target), both keyed by
@@ -17,8 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.records import Score, as_utc
+from adapters.records import Score
 
+from .grade_policy import grade_step
 from .matching import TargetIndex, admit, person_key, resolve
 from .plan_model import PlannedOp, check_types, same_score
 from .planner import Planner, observe_all
@@ -81,7 +81,7 @@ def _diff(planner: Planner, records: list[Score], current: Current, *, admitting
     computed, only_courses, as_stored = options.computed_course_grade, options.course_grades_only, options.as_stored
     course_of, item_of, target_person = planner.course, planner.item, planner.target_person
     ops_append, held_append, stream, target_key = plan.ops.append, plan.held.append, plan.stream, plan.target_key
-    op_type, seq = PlannedOp, planner.seq
+    op_type, seq, policy = PlannedOp, planner.seq, grade_step
     by_key: dict[str, list] = {}
     owners: dict[int, str] = {}
     unchanged = outside = 0
@@ -127,62 +127,17 @@ def _diff(planner: Planner, records: list[Score], current: Current, *, admitting
         if not writable:
             continue
         before = current_cells.get(cell)
-        if before is not None and before.status == record.status:
-            value, was = record.value, before.value
-            if was == value and before.text == record.text and before.scale == record.scale \
-                    and before.max_score == record.max_score:
-                unchanged += 1
-                continue
-            if record.scale == "percent" and before.scale == "percent" and record.max_score is None \
-                    and before.max_score is None and value is not None and was is not None:
-                if abs(was / 100.0 - value / 100.0) < 1e-9:  # same_score() for the usual 百分制 case
-                    unchanged += 1
-                    continue
-            elif same_score(before, record):
-                unchanged += 1
-                continue
-        if before is not None and as_stored is not None:  # compare as the target holds it (良好, 0 with 缺考)
-            stored = as_stored(record)
-            if stored is not None and stored.status == before.status and same_score(before, stored):
-                unchanged += 1
-                continue
+        step = policy(before, record, item is None, force, computed, as_stored)
+        if step is None:
+            unchanged += 1
+            continue
         if target is None:
             target = context[4] = target_person(who, person)
             target_who = context[5] = person_key(target) or who
         seq += 1
-        if before is None:
-            if computed and item is None:
-                held_append(op_type(seq, stream, "create", record, target, course, item, None,
-                                    "target_computes_course_grade", None, target_who, None, target_key, held=True))
-            elif record.status == "pending":
-                held_append(op_type(seq, stream, "create", record, target, course, item, None, "source_not_final",
-                                    {"status": "pending"}, target_who, None, target_key, held=True))
-            else:
-                ops_append(op_type(seq, stream, "create", record, target, course, item, None, "new_grade", None,
-                                   target_who, None, target_key))
-            continue
-        if computed and item is None:
-            held_append(op_type(seq, stream, "update", record, target, course, item, before,
-                                "target_computes_course_grade", None, target_who, None, target_key, held=True))
-            continue
-        if record.status == "pending":
-            held_append(op_type(seq, stream, "update", record, target, course, item, before, "source_not_final",
-                                {"status": "pending"}, target_who, None, target_key, held=True))
-            continue
-        overridden, was_at, now_at = before.overridden, before.timestamp, record.timestamp
-        if overridden or (was_at is not None and now_at is not None and as_utc(was_at) > as_utc(now_at)):
-            reason = "overridden" if overridden else "newer"
-            if force:
-                ops_append(op_type(seq, stream, "update", record, target, course, item, before, f"forced_{reason}",
-                                   None, target_who, None, target_key, force=True))
-            else:
-                params = None if overridden else {"target_time": as_utc(was_at).isoformat(),
-                                                  "source_time": as_utc(now_at).isoformat()}
-                held_append(op_type(seq, stream, "update", record, target, course, item, before, f"target_{reason}",
-                                    params, target_who, None, target_key, held=True))
-            continue
-        ops_append(op_type(seq, stream, "update", record, target, course, item, before, "grade_changed", None,
-                           target_who, None, target_key))
+        action, reason, held, forced, params = step
+        (held_append if held else ops_append)(op_type(seq, stream, action, record, target, course, item, before,
+                                                      reason, params, target_who, None, target_key, forced, held))
     planner.seq = seq
     plan.unchanged += unchanged
     plan.outside += outside

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.base import Change
+from adapters.grading import decide_grade
 from adapters.i18n import gettext_noop as N_
 from adapters.records import Enrollment, Person, Record, Score
 
@@ -50,18 +51,17 @@ REASONS: dict[str, str] = {
 BUCKETS = ("<60", "60-69", "70-79", "80-89", "90-100", "other")
 """Grade bands of the distribution chart (百分制); words of 五级制 and 两级制 fall into their band."""
 
-_WORD_BUCKET = {"优秀": 4, "优": 4, "良好": 3, "良": 3, "中等": 2, "中": 2, "及格": 1, "合格": 1, "通过": 1,
-                "不及格": 0, "不合格": 0, "未通过": 0, "差": 0}
-
 
 def bucket(score: Score | None) -> int | None:
-    """The band index of ``score`` in :data:`BUCKETS` (``None`` for no score)."""
+    """The band index of ``score`` in :data:`BUCKETS` (``None`` for no score): its percentage as
+    :func:`adapters.grading.decide_grade` decides it (a word through the table's value: 良好 → 85); a status or
+    a grade without a value is "other"."""
     if score is None:
         return None
-    fraction = score.fraction()
-    if fraction is None:
-        return _WORD_BUCKET.get(score.text or "", 5)
-    percent = fraction * 100
+    decision = decide_grade(score, "percent")
+    percent = decision.percent
+    if percent is None or decision.basis not in ("number", "word"):
+        return 5
     return 0 if percent < 60 else 4 if percent >= 90 else int(percent // 10) - 5
 
 
@@ -213,6 +213,8 @@ class Plan:
     unmatched: list[Person] = field(default_factory=list)
     kept: list[Enrollment] = field(default_factory=list)
     target_scores: list[Score] = field(default_factory=list, repr=False)
+    source_report: dict[str, Any] | None = None  # how the source was read, what it left out (capability read_report)
+    failing: dict[int, dict[str, Any]] = field(default_factory=dict)  # seq → the error the target said it would give
     _histogram: dict[str, list[int]] | None = field(default=None, repr=False)
 
     @property

@@ -21,7 +21,7 @@ from .matching import REVIEW_REASONS
 from .models import Operation, ReviewItem, SyncRun
 from .plan import BUCKETS, REASONS, Plan, PlannedOp, bucket
 
-__all__ = ["HTML_LIMIT", "from_journal", "from_plan", "plan_part", "render_html", "write_report"]
+__all__ = ["HTML_LIMIT", "entry_from_row", "from_journal", "from_plan", "plan_part", "render_html", "write_report"]
 
 _ = Translator.for_package("sync").gettext
 
@@ -47,6 +47,9 @@ LABELS = {
                     "{run}' (or the Approve action in the Django admin), or drop them with 'mooc-bridge sync discard "
                     "{run}'."),
     "hold_dry": N_("A real run would hold for approval:"), "hold_approved": N_("Approved at {moment}."),
+    "source_read": N_("How the source was read"), "file": N_("File"), "profile": N_("Layout"),
+    "why": N_("Why"), "columns": N_("Columns"), "skipped": N_("Rows left out or read with a warning"),
+    "row": N_("Row"), "column": N_("Column"), "severity": N_("Severity"), "message": N_("Message"),
 }
 
 COUNT_LABELS = {
@@ -69,6 +72,7 @@ STATE_LABELS = {"planned": N_("planned"), "started": N_("started"), "done": N_("
                 "skipped": N_("skipped")}
 RUN_LABELS = {"running": N_("running"), "done": N_("done"), "failed": N_("failed"),
               "interrupted": N_("interrupted"), "held": N_("held for approval"), "discarded": N_("discarded")}
+SEVERITY_LABELS = {"error": N_("left out"), "warning": N_("warning")}
 ACTION_LABELS = {"create": N_("add"), "update": N_("change"), "delete": N_("remove")}
 
 
@@ -112,20 +116,23 @@ def plan_part(plan: Plan) -> dict[str, Any]:
     return {"counts": plan.counts(),
             "unmatched": [p.model_dump(mode="json", exclude_none=True) for p in plan.unmatched],
             "review": [case.to_dict() for case in plan.review], "kept": kept,
-            "histogram": plan.histogram, "read_in_full_for": plan.read_in_full_for}
+            "histogram": plan.histogram, "read_in_full_for": plan.read_in_full_for,
+            **({"source": plan.source_report} if plan.source_report is not None else {})}
 
 
-def _entry_from_op(op: PlannedOp) -> dict[str, Any]:
+def _entry_from_op(op: PlannedOp, failing: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
     record = op.record
     before = op.before.model_dump(mode="json", exclude_none=True) if op.before is not None else None
     after = record.model_dump(mode="json", exclude_none=True)
+    error = (failing or {}).get(op.seq)  # the target said this write would fail: a dry run shows it as failed
+    state = Operation.FAILED if error else Operation.SKIPPED if op.held else Operation.PLANNED
     return {"seq": op.seq, "stream": op.stream, "action": op.action, "subject": op.subject, "reason": op.reason,
-            "params": op.params, "state": Operation.SKIPPED if op.held else Operation.PLANNED,
-            "before": before, "after": after, "item": getattr(record, "line_item_id", None) or "",
-            "error": None, "key": op.key}
+            "params": op.params, "state": state, "before": before, "after": after,
+            "item": getattr(record, "line_item_id", None) or "", "error": error, "key": op.key}
 
 
-def _entry_from_row(row: Operation) -> dict[str, Any]:
+def entry_from_row(row: Operation) -> dict[str, Any]:
+    """One change of a run's report, from its journalled operation."""
     return {"seq": row.seq, "stream": row.stream, "action": row.action, "subject": row.subject, "reason": row.reason,
             "params": row.reason_params, "state": row.state, "before": row.before, "after": row.payload,
             "item": row.payload.get("line_item_id") or "", "error": row.error, "key": row.key,
@@ -164,6 +171,7 @@ def _finish(run: SyncRun, part: dict[str, Any], entries: list[dict[str, Any]], p
         "counts": {**(part.get("counts") or {}), "states": states},
         "unmatched": part.get("unmatched", []), "review": review, "kept": part.get("kept", []),
         "read_in_full_for": part.get("read_in_full_for", []), "changes": entries, "hold": hold,
+        "source": part.get("source"),
         "distribution": {"buckets": list(BUCKETS), "projected": projected,
                          "items": {item: {"before": histogram[item], "after": after[item]} for item in sorted(after)}},
     }
@@ -186,7 +194,7 @@ def _draft(run: SyncRun) -> str | None:
 
 def from_plan(run: SyncRun, plan: Plan) -> dict[str, Any]:
     """The report of a dry run: the plan, with the distribution after as it would be."""
-    entries = [_entry_from_op(op) for op in sorted(plan.ops + plan.held, key=lambda op: op.seq)]
+    entries = [_entry_from_op(op, plan.failing) for op in sorted(plan.ops + plan.held, key=lambda op: op.seq)]
     return _finish(run, run.report or plan_part(plan), entries, projected=True)
 
 
@@ -199,8 +207,10 @@ def from_journal(run: SyncRun) -> dict[str, Any]:
         part["review"] = [{"person": item.person, "reason": item.reason, "params": item.reason_params,
                            "candidates": item.candidates, "records": item.records}
                           for item in ReviewItem.objects.filter(run=run)]
-    entries = [_entry_from_row(row) for row in Operation.objects.filter(run=run).order_by("seq").iterator(2000)]
-    return _finish(run, part, entries, projected=False)
+    entries = {row.seq: entry_from_row(row) for row in Operation.objects.filter(run=run).iterator(2000)}
+    for seq, entry in (part.pop("frozen", None) or {}).items():  # as they were before a later run took them
+        entries[int(seq)] = entry
+    return _finish(run, part, [entries[seq] for seq in sorted(entries)], projected=False)
 
 
 def _person(data: dict[str, Any]) -> str:
@@ -257,8 +267,16 @@ def render_html(data: dict[str, Any]) -> str:
         note = labels["hold_dry"] if run["dry_run"] else labels["hold_approved"].format(
             moment=hold["approved_at"]) if hold.get("approved_at") else labels["hold_note"].format(run=run["id"])
         hold = {"note": note, "reasons": [r["message"] for r in hold["reasons"]]}
+    source = data.get("source")
+    if source:
+        detection = source.get("detection") or {}
+        source = {"file": source.get("file", ""), "profile": detection.get("title") or detection.get("profile", ""),
+                  "reason": detection.get("reason", ""),
+                  "columns": ", ".join(f"{m['header']} → {m['role']}" for m in detection.get("matched", [])),
+                  "skipped": [{**issue, "severity": _(SEVERITY_LABELS.get(issue.get("severity", ""), "error"))}
+                              for issue in source.get("skipped", [])[:HTML_LIMIT]]}
     context = {
-        "hold": hold,
+        "hold": hold, "source": source,
         "t": labels, "run": run, "counts": counts, "charts": charts, "review": review,
         "unmatched": [_person(p) for p in data["unmatched"]],
         "kept": [f"{_person(k['person'])} · {k['course_id']}" for k in data["kept"]],

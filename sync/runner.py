@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from adapters.base import Adapter, Change, ChangeResult, ReadScope
-from adapters.errors import AdapterError, DataError
+from adapters.errors import AdapterError, DataError, FatalError
 from adapters.i18n import Translator
 from adapters.records import STREAMS, Person, Record
 
@@ -171,10 +171,27 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     progress("plan", 0, len(records))
     plan = build_plan(kind, records, current, plan_options, people, held)
     plan.unmapped, plan.read_in_full_for = unmapped, widened
+    if "read_report" in source.capabilities:  # journalled with the run: what the read left out, and why
+        plan.source_report = source.read_report()
+    if "check_change" in target.capabilities:
+        _check_changes(target, plan)
     bookmark = getattr(source, "bookmark", None)
     plan.source_bookmark = bookmark.isoformat() if hasattr(bookmark, "isoformat") else None
     progress("plan", len(records), len(records))
     return plan
+
+
+def _check_changes(target: Adapter, plan: Plan) -> None:
+    """Ask the target what each planned change would fail with, without writing: a target that no change can
+    succeed on refuses the run (the dry run as the real run, with the same message and exit code); a change
+    of its own that would fail is noted in the plan (``plan.failing``), so a dry run lists it."""
+    for op in plan.ops:
+        error = target.check_change(op.change())
+        if error is None:
+            continue
+        if isinstance(error, FatalError) and not isinstance(error, DataError):
+            raise SyncRefused(_("Nothing was written: {reason}").format(reason=error.message), error.code, 2)
+        plan.failing[op.seq] = error.to_dict()
 
 
 def stream_of(kind: str) -> str:

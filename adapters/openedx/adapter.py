@@ -22,7 +22,7 @@ from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
 from adapters.records import Enrollment, LineItem, Person, Record, Score
 
-from .api import OpenEdxApi
+from .api import ACCOUNTS_PER_LOOKUP, OpenEdxApi
 from .items import resolve_items
 from .models import Account
 from .score_writes import ScoreWriter
@@ -171,11 +171,13 @@ class OpenEdxAdapter(Adapter):
 
     def _read_scores(self, course: str, scope: ReadScope) -> Iterator[Score]:
         numbers = self._numbers_by_username(course)
+        page: list = []
         for grade in self.api.iter_course_grades(course):
-            person = Person(source=self.name, username=grade.username, email=grade.email or None,
-                            student_number=self._number(grade.username, numbers))
-            yield Score(source=self.name, person=person, course_id=course, value=round(grade.percent * 100, 4),
-                        scale="percent", text=grade.letter_grade or None)
+            page.append(grade)
+            if len(page) == ACCOUNTS_PER_LOOKUP:
+                yield from self._course_scores(course, page, numbers)
+                page = []
+        yield from self._course_scores(course, page, numbers)
         if scope.options.get("detail", "all") == "course":
             return
         mine = self.service_user() if self.settings.overrides == "check" else None
@@ -190,6 +192,21 @@ class OpenEdxAdapter(Adapter):
                 yield Score(source=self.name, person=person, course_id=course, line_item_id=sub.module_id,
                             value=sub.score_earned, max_score=sub.score_possible or None, scale="points",
                             status="graded" if sub.attempted else "pending", overridden=overridden)
+
+    def _course_scores(self, course: str, grades: list, numbers: dict[str, str]) -> Iterator[Score]:
+        """Course grades with each learner's full name (姓名), which the course grades API does not give: it is
+        the profile's ``name`` from the accounts API (one look-up per :data:`ACCOUNTS_PER_LOOKUP` learners)."""
+        names = {a.username: a.name for a in self._lookup_accounts([g.username for g in grades])} if grades else {}
+        nameless = [g.username for g in grades if not names.get(g.username)]  # known from the gradebook, no name
+        for account in self.api.accounts_by_username(nameless) if nameless else []:
+            self._remember(account)
+            names[account.username] = account.name
+        for grade in grades:
+            person = Person(source=self.name, username=grade.username, email=grade.email or None,
+                            name=names.get(grade.username) or None,
+                            student_number=self._number(grade.username, numbers))
+            yield Score(source=self.name, person=person, course_id=course, value=round(grade.percent * 100, 4),
+                        scale="percent", text=grade.letter_grade or None)
 
     # -- programs -----------------------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ class SpreadsheetAdapter(DraftTarget, Adapter):
     format: ClassVar[str] = "xlsx"
     reads = frozenset({"persons", "scores", "enrollments"})
     writes = frozenset({"scores"})
-    capabilities = frozenset({"held_back", "as_stored"})
+    capabilities = frozenset({"held_back", "as_stored", "read_report", "check_change"})
     batch_size: ClassVar[int] = 5000  # the draft is rewritten per batch: large batches keep that cheap
     identity_closed: ClassVar[bool] = False  # a draft lists nobody in advance: every matched person may be added
     course_grades_only: ClassVar[bool] = True  # the draft holds one 成绩 per course (no line items)
@@ -233,6 +233,11 @@ class SpreadsheetAdapter(DraftTarget, Adapter):
             return detection
         assert first_error is not None
         raise first_error
+
+    def read_report(self) -> dict[str, Any]:
+        """Capability ``read_report``: the file, its format and encoding, the header profile that matched and why,
+        and every row left out or read with a warning (``skipped``: row, column, code, message, severity)."""
+        return {**self.report, "skipped": self.issues}
 
     def held_back(self) -> list[HeldBack]:
         """Capability ``held_back``: people of rows read but left out (duplicates with different content, a row

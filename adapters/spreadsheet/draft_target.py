@@ -15,7 +15,7 @@ from typing import Any
 
 from ..base import Change, ChangeResult
 from ..errors import AdapterError, DataError, FatalError
-from ..grading import WORD_SCALES
+from ..grading import decide_grade
 from ..i18n import Translator
 from ..records import Person, Record, Score
 from .fingerprints import GRADE_ROLES
@@ -147,6 +147,19 @@ class DraftTarget:
                  for c in output.columns if c.role in roles]
         return ", ".join(shown)
 
+    def check_change(self, change: Change) -> AdapterError | None:
+        """Capability ``check_change``: the error writing ``change`` would give, without writing (a source file
+        writes nothing, so there is none to find)."""
+        if not self._is_draft_target() or change.stream != "scores":
+            return None
+        try:
+            self._draft_row(change.record)
+        except _Skip:
+            return None
+        except AdapterError as error:
+            return error
+        return None
+
     def as_stored(self, record: Record) -> Score | None:
         """Capability ``as_stored``: ``record`` as the draft would hold it (converted to its 记分制, rounded, 缺考 as
         0 with 备注), so the planner compares like with like; ``None`` when the draft would not take it."""
@@ -188,8 +201,9 @@ class DraftTarget:
             raise DataError(_("{who} has no 学号 and cannot go into the draft.").format(who=person.label()),
                             code="missing_student_number", where=where)
         course = self.course or record.course_id
-        if not course:
-            raise DataError(_("No 课程号: give course=… in the target."), code="course_required", where=where)
+        if not course:  # the target's own setting is missing, so no row can be written: the run is refused
+            raise FatalError(_("The 教务 draft needs a 课程号 and the source gives none: add course=… (the 课程号 of "
+                               "the 教务系统) to the target SPEC."), code="course_required", where=where)
         if record.line_item_id:
             raise _Skip(_("The 教务 draft holds course grades only; {item} is not put in it.").format(
                 item=record.line_item_id))
@@ -198,31 +212,27 @@ class DraftTarget:
                 who=person.label(), status=record.status))
         output = self._output_profile().output
         assert output is not None
-        grade = self._grade_cell(record, where, output.decimals if self.decimals is None else self.decimals)
+        grade, remark = self._grade_cell(record, where, output.decimals if self.decimals is None else self.decimals)
         values = {
             "student_number": person.student_number, "name": person.name, "course_id": course,
             "course_title": self.course_name, "year": self.year,
             "semester": output.semester_names.get(self.semester or "", self.semester) if self.semester else None,
             "total": grade, "scale_name": self.scales.scale_name(self.scale),
-            "exam_kind": self.exam_kind or output.exam_kind, "remark": self.scales.remarks.get(record.status),
+            "exam_kind": self.exam_kind or output.exam_kind, "remark": remark,
         }
         return {column.role: values.get(column.role) for column in output.columns}
 
-    def _grade_cell(self, score: Score, where: dict, decimals: int) -> float | str | None:
-        if score.status in ("deferred", "exempt"):
-            return None
-        if score.status in ("absent", "cheating"):  # recorded as 0 / the lowest word (sync.md §7)
-            return 0 if self.scale == "percent" else self.scales.bands(self.scale)[-1].word
-        try:
-            value, word = self.scales.convert(score, self.scale)
-        except ValueError:
+    def _grade_cell(self, score: Score, where: dict, decimals: int) -> tuple[float | str | None, str | None]:
+        """The 成绩 and 备注 cells of ``score``, as :func:`~adapters.grading.decide_grade` decides them."""
+        decision = decide_grade(score, self.scale, self.scales)
+        if decision.basis == "none":
             raise DataError(_("The grade of {who} cannot be expressed as {scale}.").format(
                 who=score.person.label(), scale=self.scales.scale_name(self.scale)), code="cannot_convert",
-                where=where) from None
-        if self.scale in WORD_SCALES:
-            return word
-        rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+                where=where)
+        if decision.word is not None or decision.value is None:
+            return decision.word, decision.remark
+        rounded = Decimal(str(decision.value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        return (int(rounded) if rounded == rounded.to_integral_value() else float(rounded)), decision.remark
 
     def _notes(self, draft: Draft) -> dict[str, Any]:
         sources = sorted(self._sources)

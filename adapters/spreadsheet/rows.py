@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from ..base import HeldBack
 from ..errors import DataError
-from ..grading import WORD_SCALES, Grade, GradeScales
+from ..grading import WORD_SCALES, Grade, GradeScales, decide_grade
 from ..i18n import Translator
 from ..i18n import gettext_noop as N_
 from ..records import Person, Score, normalize_code
@@ -299,16 +299,22 @@ class _RowParser:
         remark = _text(cell("remark"))
         status = self.scales.find_status(remark) if remark else None
         if grade is None and word is None and status is None:
-            if "total" in self.d.columns:
+            if "total" not in self.d.columns:
+                return None
+            if self.scales.missing_score == "absent":  # the school's policy: no score is 缺考 (grade scale file)
                 issues.append(RowIssue(number, self.header("total"), "missing_score", _(
-                    "The row has no score; no grade is read for it."), "warning"))
+                    "The row has no score; it is read as {word}, as the grade scale table says.").format(
+                    word=self.scales.remarks.get("absent", "absent")), "warning"))
+                return Score(source=self.source, person=person, course_id=course,
+                             text=self.scales.remarks.get("absent"), status="absent")
+            issues.append(RowIssue(number, self.header("total"), "missing_score", _(
+                "The row has no score; no grade is read for it."), "warning"))
             return None
         if grade is None:
             grade, word = word, None
         text = grade.text if grade else None
         if word is not None and word.text:
             text = word.text
-            self.check_word(grade, word, number, issues)
         scale = grade.scale if grade else "percent"
         if grade and grade.value is None and grade.text and row_scale in WORD_SCALES:
             scale = row_scale
@@ -318,7 +324,10 @@ class _RowParser:
             data["max_score"] = spec.max
         elif data["scale"] == "percent" and data["value"] is not None:
             data["max_score"] = 100.0
-        return Score(**data)
+        score = Score(**data)
+        if word is not None and grade is not None and grade.value is not None:
+            self.check_word(score, number, issues)
+        return score
 
     def grade(self, value, role: str, number: int, issues: list[RowIssue], max_score: float,
               scale: str | None) -> Grade | None:
@@ -330,17 +339,15 @@ class _RowParser:
             issues.append(RowIssue(number, self.header(role), error.code, error.message))
             return None
 
-    def check_word(self, grade: Grade | None, word: Grade, number: int, issues: list[RowIssue]) -> None:
-        """Warn when a numeric total and the platform's grade word disagree on pass or fail."""
-        if grade is None or grade.value is None or grade.scale != "percent" or word.scale not in WORD_SCALES:
-            return
-        bands = self.scales.bands(word.scale)
-        pass_mark = min(b.min for b in bands if b.min > 0)
-        word_passes = self.scales.rank(word.text or "", word.scale) < len([b for b in bands if b.min > 0])
-        if word_passes != (grade.value >= pass_mark):
+    def check_word(self, score: Score, number: int, issues: list[RowIssue]) -> None:
+        """Warn when the platform's grade word disagrees with the grade the school's table gives the total: the
+        total decides (:func:`~adapters.grading.decide_grade`), the word is kept as a remark."""
+        decision = decide_grade(score, "percent", self.scales)
+        if not decision.agrees:
             issues.append(RowIssue(number, self.header("grade_word"), "grade_word_mismatch", _(
-                "The total {value} and the grade word {word} disagree on pass or fail; check the row.").format(
-                value=grade.value, word=word.text), "warning"))
+                "The total {value} and the grade word {word} disagree; the total decides the grade by the school's "
+                "table and the word is kept as a remark.").format(value=f"{score.value:g}", word=score.text),
+                "warning"))
 
     def component_scores(self, values, number: int, issues: list[RowIssue], person: Person,
                          course: str | None) -> list[Score]:

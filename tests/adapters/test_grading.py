@@ -80,8 +80,9 @@ def test_convert_between_scales():
     assert SCALES.convert(score(text="合格", scale="two_level"), "five_level") == (None, "中等")
     with pytest.raises(ValueError):
         SCALES.convert(score(value=10.0, scale="points"), "percent")
+    assert SCALES.convert(score(text="缺考", status="absent"), "percent") == (0.0, None)  # recorded as 0 with 备注
     with pytest.raises(ValueError):
-        SCALES.convert(score(text="缺考", status="absent"), "percent")
+        SCALES.convert(score(text="缓考", status="deferred"), "percent")  # recorded with no grade
 
 
 def test_scale_names():

@@ -43,7 +43,12 @@ class User:
     date_joined: str = field(default_factory=_now)
 
     def account(self) -> dict[str, Any]:
-        """The /api/user/v1/accounts representation a staff caller sees (a subset of the fields)."""
+        """The /api/user/v1/accounts representation a staff caller sees (a subset of the fields).
+
+        As ``UserReadOnlySerializer.to_representation`` in openedx-platform
+        ``openedx/core/djangoapps/user_api/accounts/serializers.py``: ``name`` is the learner's full name from the
+        profile (``user_profile.name``, the 姓名 a registrar needs; the course grades API carries none),
+        ``phone_number`` is the profile's, both ``None`` for a user without a profile."""
         return {"id": self.id, "username": self.username, "email": self.email, "name": self.name,
                 "is_active": self.is_active, "date_joined": self.date_joined, "phone_number": self.phone,
                 "country": None, "language": None, "bio": None, "year_of_birth": None}

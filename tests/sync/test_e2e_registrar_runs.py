@@ -1,0 +1,142 @@
+"""Issue #13 items 3, 4 and 5 through the real ``mooc-bridge sync`` command: what a grade means, what a run skipped,
+a past report that stays, a killed run, and a dry run that refuses what the real run refuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import openpyxl
+import pytest
+
+from tests.fakes.openedx_server import FakeOpenEdx, seed_demo
+
+from .registrar_files import number, roster_with_duplicate, spoc_export
+from .test_e2e_registrar import DRAFT, cells, cli, lms_spec, report
+
+NO_COURSE = "profile=zhengfang&course_name=高等数学&term=2025-2026-1"
+
+
+# 3. grade meaning ------------------------------------------------------------------------------------------------
+
+def test_88_8_is_lianghao_under_five_level_and_the_platforms_word_is_a_remark(tmp_path):
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(2, 88.8, "优秀"), (5, 92.25, "优秀"), (4, 85, "良好")])
+    draft = tmp_path / "jw.xlsx"
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", f"xlsx:{draft}?{DRAFT}&scale=五级制")
+    assert result.returncode == 0, result.stderr
+    after = cells(draft)
+    assert after[number(2)][6] == "良好" and after[number(2)][9] == "平台成绩等级：优秀"
+    assert after[number(5)][6] == "优秀" and after[number(5)][9] is None
+    assert after[number(4)][6] == "良好" and after[number(4)][9] is None
+    assert "grade word 优秀 disagree" in result.stdout, "the disagreement is listed"
+
+
+def test_names_come_from_the_open_edx_profile(tmp_path):
+    with FakeOpenEdx() as lms:
+        seed_demo(lms, 3)
+        draft = tmp_path / "jw.xlsx"
+        result = cli(tmp_path, "grades", "--from", lms_spec(lms), "--to", f"xlsx:{draft}?{DRAFT}", lms=lms)
+        assert result.returncode == 0, result.stderr + result.stdout
+    assert {row[0]: row[1] for row in cells(draft).values()} == {number(n): f"学生{n}" for n in (1, 2, 3)}
+
+
+def test_a_student_with_no_score_is_listed_or_absent_by_the_schools_policy(tmp_path):
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(1, 71, None), (6, None, None)])
+    draft = tmp_path / "jw.xlsx"
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", f"xlsx:{draft}?{DRAFT}")
+    assert result.returncode == 0, result.stderr
+    assert "row 4 总分: The row has no score" in result.stdout
+    assert number(6) not in cells(draft)
+    scales = tmp_path / "scales.json"
+    scales.write_text(json.dumps({"missing_score": "absent"}), encoding="utf-8")
+    absent = tmp_path / "jw-absent.xlsx"
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}?scales={scales}", "--to", f"xlsx:{absent}?{DRAFT}")
+    assert result.returncode == 0, result.stderr
+    assert cells(absent)[number(6)][6:] == [0, "百分制", "正常考试", "缺考"]
+
+
+# 4. what a run skipped ---------------------------------------------------------------------------------------------
+
+def test_rows_left_out_and_the_profile_are_printed_and_reported(tmp_path):
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(1, 71, None), (2, "九十分", None), (3, 80, None), (3, 81, None),
+                                              (4, None, None), (5, 120, None)])
+    html = tmp_path / "report.html"
+    draft = f"xlsx:{tmp_path / 'jw.xlsx'}?{DRAFT}"
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", draft, "--report", str(html))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "as 中国大学MOOC" in out or "icourse163" in out, out
+    for row, text in ((4, "neither a number nor a known grade word"), (5, "different content"),
+                      (7, "no score"), (8, "outside 0 to 100")):
+        assert f"row {row}" in out and text in out, (row, out)
+    page = html.read_text(encoding="utf-8")
+    assert "How the source was read" in page and "九十分" in page and "outside 0 to 100" in page
+    data = report(cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", draft, "--json"))
+    codes = {(issue["row"], issue["code"]) for issue in data["source"]["skipped"]}
+    assert {(4, "score_not_a_number"), (7, "missing_score"), (8, "score_out_of_range")} <= codes
+    assert data["source"]["detection"]["reason"]
+
+
+def test_a_past_runs_report_does_not_change_later(tmp_path):
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(1, 71, None), (2, 64, None)])
+    path = tmp_path / "jw.xlsx"
+    first = report(cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", f"xlsx:{path}?{DRAFT}", "--json"))
+    run = str(first["run"]["id"])
+    before = report(cli(tmp_path, "report", run, "--json"))
+    book = openpyxl.load_workbook(path)  # the registrar deletes a row: the next run plans the same change again
+    book.worksheets[0].delete_rows(2)
+    book.save(path)
+    second = report(cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", f"xlsx:{path}?{DRAFT}", "--json"))
+    assert second["counts"]["planned"] == 1
+    after = report(cli(tmp_path, "report", run, "--json"))
+    assert after["changes"] == before["changes"] and len(after["changes"]) == 2
+    assert after["counts"] == before["counts"]
+
+
+def test_a_killed_run_shows_as_interrupted(tmp_path):
+    with FakeOpenEdx(latency=0.4) as lms:
+        seed_demo(lms, 2)
+        roster = roster_with_duplicate(tmp_path / "roster.csv", learners=30, duplicate=3)
+        lines = roster.read_text(encoding="utf-8").splitlines()[:-1]
+        roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        env.update({"MOOC_BRIDGE_HOME": str(tmp_path / "var"), "MOOC_BRIDGE_LANGUAGE": "en",
+                    "MOOC_BRIDGE_OPENEDX_CLIENT_ID": lms.client_id,
+                    "MOOC_BRIDGE_OPENEDX_CLIENT_SECRET": lms.client_secret})
+        from .test_e2e_registrar import SCRIPT
+
+        process = subprocess.Popen([str(SCRIPT), "sync", "roster", "--from", f"csv:{roster}", "--to", lms_spec(lms),
+                                    "--batch-size", "1", "--workers", "1", "--max-change", "100"],
+                                   cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                listed = cli(tmp_path, "runs", "--json")
+                if listed.returncode == 0 and any(r["status"] == "running" for r in json.loads(listed.stdout or "[]")):
+                    break
+                time.sleep(0.3)
+            else:
+                pytest.fail("the run never started")
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    runs = json.loads(cli(tmp_path, "runs", "--json").stdout)
+    assert [r["status"] for r in runs] == ["interrupted"]
+    assert "interrupted" in cli(tmp_path, "runs").stdout
+
+
+# 5. the dry run refuses what the real run refuses -----------------------------------------------------------------
+
+def test_a_draft_without_course_number_is_refused_by_the_dry_run_as_by_the_real_run(tmp_path):
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(1, 71, None), (2, 64, None)])
+    target = f"xlsx:{tmp_path / 'jw.xlsx'}?{NO_COURSE}"
+    dry = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", target, "--dry-run")
+    real = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", target)
+    assert dry.returncode == real.returncode == 2, (dry.stdout, real.stdout)
+    assert "课程号" in dry.stderr and dry.stderr == real.stderr
+    assert not (tmp_path / "jw.xlsx").exists()
