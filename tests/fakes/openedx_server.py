@@ -53,11 +53,10 @@ from .openedx_views_grades import (
     course_grades,
     gradebook,
     grading_info,
-    program_course_enrollments,
-    program_enrollments,
     program_grades,
     subsection_grade,
 )
+from .openedx_views_programs import program_course_enrollments, program_enrollments
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 TOKEN_PATH = "/oauth2/access_token"

@@ -124,8 +124,11 @@ class ProgramCourseEnrollment:
 
 @dataclass
 class Program:
+    """A program in the LMS's catalog cache (``get_programs(uuid=…)``): its course runs and active curriculum."""
+
     uuid: str
     courses: set[str]
+    curriculum_uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     enrollments: dict[str, ProgramEnrollment] = field(default_factory=dict)
     course_enrollments: dict[tuple[str, str], ProgramCourseEnrollment] = field(default_factory=dict)
 
@@ -238,8 +241,9 @@ class LmsState:
                        status: str = "enrolled") -> ProgramEnrollment:
         """Enroll a 学号 in a program, linked to an account when ``username`` is given."""
         with self.lock:
-            row = ProgramEnrollment(next(self._ids), student_key, username, status, str(uuid.uuid4()))
-            self.programs[program_uuid].enrollments[student_key] = row
+            program = self.programs[program_uuid]
+            row = ProgramEnrollment(next(self._ids), student_key, username, status, program.curriculum_uuid)
+            program.enrollments[student_key] = row
             return row
 
     def fail_item(self, user_id: int | None = None, usage_id: str | None = None, times: int = 1,
