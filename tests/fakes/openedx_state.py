@@ -148,6 +148,7 @@ class LmsState:
         self.overrides: dict[tuple[int, str], Override] = {}
         self.course_grades: dict[tuple[str, str], float] = {}  # explicit course percent, wins over computed
         self.programs: dict[str, Program] = {}
+        self.hidden_account_fields: set[str] = set()  # account fields left out of admin_fields by the operator
         # per-item failures for bulk-update: (user_id, usage_id) -> [reason, times left]; (None, None) = any
         self.item_failures: dict[tuple[int | None, str | None], list[Any]] = {}
         self.item_seconds = 0.0  # bulk-update: time to recalculate one item inside the request
