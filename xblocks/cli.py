@@ -19,6 +19,7 @@ _ = Translator.for_package("xblocks").gettext
 
 # name -> (module, one-line help); the help is marked here and translated when shown
 COMMANDS: dict[str, tuple[str, str]] = {
+    "doctor": ("sync.cli_doctor", N_("check an Open edX LMS before the first sync (token, flags, APIs)")),
     "resolve": ("adapters.platforms.cli", N_("turn platform links into embeddable resources (JSON lines)")),
     "scorm": ("xblocks.scorm_import", N_("inspect, validate and import SCORM packages")),
     "sync": ("sync.cli", N_("sync rosters and grades between systems")),

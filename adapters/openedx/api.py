@@ -37,7 +37,7 @@ from .models import (
     parse,
     parse_list,
 )
-from .refusals import bulk_enroll_refusal, enrollment_refusal, gradebook_refusal
+from .refusals import bulk_enroll_refusal, enrollment_refusal, gradebook_refusal, program_refusal
 from .settings import OpenEdxSettings
 
 __all__ = ["OpenEdxApi"]
@@ -185,27 +185,64 @@ class OpenEdxApi:
 
     # -- programs -----------------------------------------------------------------------------------------
 
+    def _program_url(self) -> str:
+        return f"/api/program_enrollments/v1/programs/{self.settings.program}/enrollments/"
+
     def _program_course_url(self, course_id: str) -> str:
         return f"/api/program_enrollments/v1/programs/{self.settings.program}/courses/{_path(course_id)}/enrollments/"
+
+    def _program_call(self, course_id: str | None, call):
+        """Run ``call``; a 404 that the catalog explains becomes its typed error (:func:`program_refusal`)."""
+        try:
+            return call()
+        except AdapterError as exc:
+            refusal = program_refusal(exc, self.settings.program or "", course_id)
+            if refusal is None:
+                raise
+            raise refusal from exc
 
     def iter_program_course_enrollments(self, course_id: str) -> Iterator[ProgramCourseEnrollment]:
         """``GET …/programs/{uuid}/courses/{course_id}/enrollments/`` following ``next``."""
         url = self._program_course_url(course_id)
         request = PageRequest(url, {"page_size": self.settings.page_size})
-        for page in paginate(self.client, request, NextUrlPaginator()):
+        pages = iter(paginate(self.client, request, NextUrlPaginator()))
+        while (page := self._program_call(course_id, lambda: next(pages, None))) is not None:
             yield from parse_list(ProgramCourseEnrollment, page.items, {"endpoint": url, "page": page.number})
 
     def write_program_course_enrollments(self, course_id: str, rows: Sequence[dict[str, str]]) -> tuple[int, dict]:
         """``PUT …/courses/{course_id}/enrollments/`` (create or update; at most 25 rows).
 
-        Returns the status (200 all ok, 207 mixed, 422 none) and the ``{student_key: status}`` map.
+        Returns the status (200 all ok, 207 mixed, 422 none) and the ``{student_key: status}`` map; a student
+        without a program enrollment answers ``not-in-program`` (:meth:`create_program_enrollments` first).
         """
         url = self._program_course_url(course_id)
-        response = self.client.request("PUT", url, json=list(rows), ok_statuses=(207, 422))
-        data = json_body(response)
-        if not isinstance(data, dict):
-            data = {}
-        return response.status_code, {str(k): str(v) for k, v in data.items()}
+        response = self._program_call(course_id, lambda: self.client.request(
+            "PUT", url, json=list(rows), ok_statuses=(207, 422)))
+        return response.status_code, _status_map(response)
+
+    def program_curriculum(self) -> str | None:
+        """The curriculum new program enrollments name: the ``curriculum`` setting, else that of the program's first
+        listed enrollment (``GET …/programs/{uuid}/enrollments/?page_size=1``), else ``None``."""
+        if self.settings.curriculum:
+            return self.settings.curriculum
+        url = self._program_url()
+        data = self._program_call(None, lambda: self.client.get_json(url, params={"page_size": 1}))
+        rows = data.get("results") if isinstance(data, dict) else None
+        first = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], dict) else {}
+        return str(first["curriculum_uuid"]) if first.get("curriculum_uuid") else None
+
+    def create_program_enrollments(self, keys: Sequence[str], curriculum: str,
+                                   status: str = "enrolled") -> tuple[int, dict]:
+        """``POST …/programs/{uuid}/enrollments/``: add 学号 to the program (at most 25), creating only.
+
+        An existing enrollment answers ``conflict`` and is left as it is (a registrar's ``suspended`` stays), so
+        sending again after a lost answer changes nothing. Returns the status and ``{student_key: status}``.
+        """
+        url = self._program_url()
+        body = [{"student_key": key, "status": status, "curriculum_uuid": curriculum} for key in keys]
+        response = self._program_call(None, lambda: self.client.request(
+            "POST", url, json=body, idempotent=True, ok_statuses=(207, 422)))
+        return response.status_code, _status_map(response)
 
     # -- grades -------------------------------------------------------------------------------------------
 
@@ -260,3 +297,9 @@ class OpenEdxApi:
     def close(self) -> None:
         """Close the HTTP sessions."""
         self.client.close()
+
+
+def _status_map(response) -> dict[str, str]:
+    """The ``{student_key: status}`` answer of a program write (empty for a 204 or a body of another shape)."""
+    data = json_body(response) if response.status_code != 204 and response.content.strip() else {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}

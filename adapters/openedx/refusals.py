@@ -6,6 +6,11 @@
   ``grades_frozen``.
 - ``404`` from ``/api/bulk_enroll/v1/bulk_enroll``: ``lms/urls.py`` mounts it only with
   ``FEATURES['ENABLE_BULK_ENROLLMENT_VIEW']`` → ``bulk_enroll_off``.
+- ``404 program_does_not_exist`` / ``course_not_in_program`` from the program enrollments API
+  (``verify_program_exists``, ``verify_course_exists_and_in_program`` in
+  ``lms/djangoapps/program_enrollments/rest_api/v1/utils.py``): the program is not in the LMS's cache of the catalog,
+  or its catalog curriculum lacks the course run → ``program_not_in_catalog`` / ``course_not_in_program``, naming
+  ``cache_programs`` (``openedx/core/djangoapps/catalog/management/commands/cache_programs.py``).
 - ``400`` from the enrollment POST without ``force_enrollment``: ``CourseEnrollment.enroll(check_access=True)``
   refuses outside the enrollment dates, with the generic message of ``CourseEnrollmentError``
   (``openedx/core/djangoapps/enrollments/views.py``) → ``enrollment_refused``, naming ``force_enrollment=true``.
@@ -16,7 +21,7 @@ from __future__ import annotations
 from adapters.errors import AdapterError, FatalError
 from adapters.i18n import Translator
 
-__all__ = ["bulk_enroll_refusal", "enrollment_refusal", "gradebook_refusal"]
+__all__ = ["bulk_enroll_refusal", "enrollment_refusal", "gradebook_refusal", "program_refusal"]
 
 _ = Translator.for_package("adapters").gettext
 
@@ -66,3 +71,25 @@ def enrollment_refusal(exc: AdapterError, username: str, course_id: str, forced:
                         "user must be global staff), or open the enrollment dates in Studio.").format(
         user=username, course=course_id), code="enrollment_refused", status=400, body=exc.body,
         where={"course_id": course_id, "username": username, "option": "force_enrollment"})
+
+
+def program_refusal(exc: AdapterError, program: str, course_id: str | None = None) -> FatalError | None:
+    """The typed error for a program enrollments answer ``exc`` (404: not in the catalog); else ``None``."""
+    body = exc.body or ""
+    if exc.status != 404:
+        return None
+    if "program_does_not_exist" in body:
+        return FatalError(_(
+            "Open edX does not know program {program} (HTTP 404 program_does_not_exist): the LMS looks programs up in "
+            "its cache of the catalog (course-discovery). Check program= in the SPEC, publish the program in the "
+            "catalog, then refresh the cache: ./manage.py lms cache_programs (Tutor: tutor local run lms "
+            "./manage.py lms cache_programs).").format(program=program),
+            code="program_not_in_catalog", status=404, body=body, where={"program": program})
+    if "course_not_in_program" in body and course_id:
+        return FatalError(_(
+            "Course {course} is not in program {program} in the catalog (HTTP 404 course_not_in_program), so its "
+            "students cannot be enrolled through the program. Add the course run to the program's curriculum in "
+            "the catalog (course-discovery), refresh the LMS's cache (./manage.py lms cache_programs), or remove "
+            "program= from the SPEC to enrol by username.").format(course=course_id, program=program),
+            code="course_not_in_program", status=404, body=body, where={"program": program, "course_id": course_id})
+    return None

@@ -9,6 +9,7 @@ from the options ``client_id`` / ``client_secret`` or from the environment (``MO
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -51,6 +52,8 @@ class OpenEdxSettings(BaseModel):
     verify: bool | str = Field(default=True, description="TLS verification: true, false or a CA bundle path")
     bulk_enroll: bool = Field(default=False, description="use /api/bulk_enroll (ENABLE_BULK_ENROLLMENT_VIEW)")
     program: str | None = Field(default=None, description="program UUID: enrol by student_key (学号)")
+    curriculum: str | None = Field(default=None, description="curriculum UUID for new program enrollments (default: "
+                                                             "that of the program's first listed enrollment)")
     mode: str | None = Field(default=None, description="enrollment mode for new enrollments (audit, honor…)")
     auto_enroll: bool = Field(default=True, description="enrollment_allowed: enrol on registration")
     student_number: Literal["auto", "program", "username", "external_user_key", "none"] = Field(
@@ -69,6 +72,17 @@ class OpenEdxSettings(BaseModel):
     def _course(cls, value: str | None) -> str | None:
         # A SPEC parsed as a query string turns the '+' of course-v1:Org+C+R into spaces; course ids have none.
         return value.strip().replace(" ", "+") if value else None
+
+    @field_validator("program", "curriculum")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(uuid.UUID(value.strip()))
+        except ValueError:
+            raise ValueError(_("not a UUID (like 5b7c3a1e-0000-4000-8000-0000000000aa): {value}").format(
+                value=value)) from None
 
     @field_validator("verify", mode="before")
     @classmethod

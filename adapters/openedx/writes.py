@@ -30,6 +30,9 @@ _ = Translator.for_package("adapters").gettext
 PROGRAM_OK = frozenset({"active", "inactive"})
 """Program-course enrollment statuses that mean success; anything else (not-in-program, conflict…) is a failure."""
 
+PROGRAM_JOINED = frozenset({"enrolled", "pending", "conflict"})
+"""Answers to a program enrollment POST that leave the 学号 in the program (``conflict``: it was there already)."""
+
 RESEND_ROUNDS = 2
 """How often a write whose answer was lost is sent again, each time only for what a re-read shows is missing."""
 
@@ -148,24 +151,83 @@ class EnrollmentWriter(Writer):
         return change.action != "delete" and change.record.status == "active"
 
     def _program(self, course: str, items: list) -> None:
+        """PUT the program course enrollments; a 学号 not yet in the program joins it first, then is PUT again."""
+        answer, status = self._put_program_rows(course, items)
+        joining = []
+        for i, change, k in items:
+            outcome = answer.get(change.record.person.student_number or "")
+            if outcome == "not-in-program" and self._active(change):
+                joining.append((i, change, k))
+            elif outcome == "not-in-program":  # never in the program, so not in its course: nothing to unenrol
+                self.ok(i, change, "unchanged")
+            else:
+                self._program_outcome(i, change, course, outcome, status, PROGRAM_OK)
+        if joining:
+            admitted = self._join_program(joining)
+            if admitted:
+                answer, status = self._put_program_rows(course, admitted)
+                for i, change, _k in admitted:
+                    outcome = answer.get(change.record.person.student_number or "")
+                    self._program_outcome(i, change, course, outcome, status, PROGRAM_OK)
+
+    def _put_program_rows(self, course: str, items: list) -> tuple[dict, int]:
         rows = [{"student_key": c.record.person.student_number, "status": "active" if self._active(c) else "inactive"}
                 for _i, c, _k in items]
         try:
             status, answer = self.api.write_program_course_enrollments(course, rows)
         finally:  # whatever the answer (even none), list them again before reading any back
             self.adapter.forget_program_statuses(course)
-        for i, change, _k in items:
+        return answer, status
+
+    def _join_program(self, items: list) -> list:
+        """Create the program enrollments (``enrolled``) of ``items``' 学号; return the items now in the program.
+
+        Following ``write_program_enrollments`` (``lms/djangoapps/program_enrollments/api/writing.py``): a POST
+        creates only, so ``conflict`` means the 学号 is there already, which is what we wanted.
+        """
+        program = self.adapter.settings.program or ""
+        curriculum = self.api.program_curriculum()
+        if curriculum is None:
+            error = FatalError(_(
+                "Program {program} has no enrollment to take a curriculum from, and new program enrollments need one: "
+                "add curriculum=<uuid> to the SPEC (the uuid of the program's active curriculum in the catalog)."
+            ).format(program=program), code="no_curriculum", where={"program": program})
+            for i, change, _k in items:
+                self.fail(i, change, error)
+            return []
+        status, answer = self.api.create_program_enrollments(
+            [c.record.person.student_number or "" for _i, c, _k in items], curriculum)
+        admitted = []
+        for i, change, k in items:
             outcome = answer.get(change.record.person.student_number or "")
-            if outcome in PROGRAM_OK:
-                self.ok(i, change)
+            if outcome in PROGRAM_JOINED:
+                admitted.append((i, change, k))
             else:
-                code = (outcome or "missing_result").replace("-", "_")
-                self.fail(i, change, FatalError(_("Open edX refused the program enrollment of {key}: {status}").format(
-                    key=change.record.person.student_number, status=outcome or "?"), code=code, status=status,
-                    where={"course_id": course, "student_key": change.record.person.student_number}))
-                if outcome == "internal-error" or outcome is None:
-                    r = self.results[i]
-                    self.results[i] = r.model_copy(update={"retriable": True}) if r else r
+                self._program_outcome(i, change, None, outcome, status, PROGRAM_JOINED)
+        return admitted
+
+    def _program_outcome(self, i: int, change: Change, course: str | None, outcome: str | None, status: int,
+                         ok: frozenset[str]) -> None:
+        """Record one student's answer: OK statuses applied; the others a typed failure (retriable when the LMS
+        says ``internal-error`` or gave no answer for the 学号)."""
+        if outcome in ok:
+            self.ok(i, change)
+            return
+        key = change.record.person.student_number
+        program = self.adapter.settings.program
+        code = (outcome or "missing_result").replace("-", "_")
+        if course is None:
+            message = _("Open edX refused to add {key} to program {program}: {status}").format(
+                key=key, program=program, status=outcome or "?")
+            where = {"program": program, "student_key": key}
+        else:
+            message = _("Open edX refused the program enrollment of {key}: {status}").format(
+                key=key, status=outcome or "?")
+            where = {"course_id": course, "student_key": key}
+        self.fail(i, change, FatalError(message, code=code, status=status, where=where))
+        if outcome == "internal-error" or outcome is None:
+            r = self.results[i]
+            self.results[i] = r.model_copy(update={"retriable": True}) if r else r
 
     def _single(self, i: int, change: Change, course: str, username: str | None) -> None:
         active = self._active(change)

@@ -48,6 +48,7 @@ class FakeLms:
         self.overrides: dict[tuple[int, str], dict] = {}
         self.bad_usages: set[str] = set()
         self.program_keys = {"20230007": "active", "20230008": None}
+        self.curriculum: str | None = None  # of the program's enrollments: None, so a new 学号 cannot join
         self.gradebook_writable = True
         self.token_calls = 0
         for method, pattern, handler in (
@@ -65,6 +66,8 @@ class FakeLms:
              self.program_put),
             ("GET", r"/api/program_enrollments/v1/programs/(?P<uuid>[^/]+)/courses/(?P<course>[^/]+)/enrollments/",
              self.program_get),
+            ("GET", r"/api/program_enrollments/v1/programs/(?P<uuid>[^/]+)/enrollments/", self.program_members),
+            ("POST", r"/api/program_enrollments/v1/programs/(?P<uuid>[^/]+)/enrollments/", self.program_join),
             ("GET", r"/api/grades/v1/courses/(?P<course>[^/]+)/", self.course_grades),
             ("GET", r"/api/grades/v1/gradebook/(?P<course>[^/]+)/grading-info", self.grading_info),
             ("GET", r"/api/grades/v1/gradebook/(?P<course>[^/]+)/", self.gradebook),
@@ -174,6 +177,18 @@ class FakeLms:
                     self.enrolled[(key, q["course"])] = row["status"] == "active"
         ok = [v in ("active", "inactive") for v in answer.values()]
         return (200 if all(ok) else 207 if any(ok) else 422), answer
+
+    def program_members(self, request, q, body):
+        rows = [{"student_key": k, "status": "enrolled", "account_exists": k in self.users,
+                 "curriculum_uuid": self.curriculum} for k in sorted(self.program_keys)]
+        return 200, {"next": None, "previous": None, "results": rows[:1]}
+
+    def program_join(self, request, q, body):
+        answer = {}
+        for row in body:
+            answer[row["student_key"]] = "conflict" if row["student_key"] in self.program_keys else row["status"]
+            self.program_keys.setdefault(row["student_key"], None)
+        return (200 if "conflict" not in answer.values() else 207), answer
 
     def program_get(self, request, q, body):
         rows = [{"student_key": k, "status": v, "account_exists": k in self.users, "curriculum_uuid": None,
@@ -526,10 +541,21 @@ def test_program_enrollments_map_a_207_item_by_item(lms, rsps, clock):
                                             enrol("k2", student_number="20239999"),
                                             enrol("k3", action="delete", status="inactive", student_number="20230008")])
     assert [r.status for r in results] == ["applied", "failed", "applied"]
-    assert results[1].error["code"] == "not_in_program" and results[1].error["status"] == 207
+    assert results[1].error["code"] == "no_curriculum"  # not-in-program, and no curriculum to add it with
     assert lms.program_keys == {"20230007": "active", "20230008": "inactive"}
-    puts = [c for c in rsps.calls if "program_enrollments" in c.request.url]
+    puts = [c for c in rsps.calls if c.request.method == "PUT" and "program_enrollments" in c.request.url]
     assert len(puts) == 1 and json.loads(puts[0].request.body)[0] == {"student_key": "20230007", "status": "active"}
+
+
+def test_a_student_number_not_in_the_program_joins_it_with_the_curriculum_of_the_others(lms, rsps, clock):
+    lms.curriculum = "0b1c2d3e-0000-4000-8000-00000000c001"
+    results = make(clock, program=PROGRAM).write("enrollments", [enrol("k2", student_number="20239999")])
+    assert [r.status for r in results] == ["applied"] and lms.program_keys["20239999"] == "active"
+    sent = [(c.request.method, json.loads(c.request.body)) for c in rsps.calls
+            if c.request.method != "GET" and "program_enrollments" in c.request.url]
+    assert sent == [("PUT", [{"student_key": "20239999", "status": "active"}]),
+                    ("POST", [{"student_key": "20239999", "status": "enrolled", "curriculum_uuid": lms.curriculum}]),
+                    ("PUT", [{"student_key": "20239999", "status": "active"}])]
 
 
 def test_program_writes_go_25_at_a_time(lms, rsps, clock):

@@ -47,17 +47,17 @@ from .openedx_views import (
     enrollment_post,
     enrollments_list,
     me,
+    studio_import_status,
 )
 from .openedx_views_grades import (
     bulk_update,
     course_grades,
     gradebook,
     grading_info,
-    program_course_enrollments,
-    program_enrollments,
     program_grades,
     subsection_grade,
 )
+from .openedx_views_programs import program_course_enrollments, program_enrollments
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 TOKEN_PATH = "/oauth2/access_token"
@@ -86,6 +86,7 @@ ROUTES: list[tuple[str, str, View]] = [
     ("GET|POST|PATCH|PUT", rf"/api/program_enrollments/v1/programs/{PROGRAM}/courses/{COURSE}/enrollments/",
      program_course_enrollments),
     ("GET", rf"/api/program_enrollments/v1/programs/{PROGRAM}/courses/{COURSE}/grades/", program_grades),
+    ("GET", rf"/api/courses/v0/import/{COURSE}/", studio_import_status),
 ]
 COMPILED = [(methods.split("|"), re.compile(pattern + r"\Z"), view) for methods, pattern, view in ROUTES]
 
@@ -249,13 +250,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str, path: str, query: dict, body: Any, username: str) -> Response:
         lms = self.server.lms
-        view, params, known = route(method, path)
-        if view is None:
-            return Response(405 if known else 404, {"detail": "Not found." if not known else
-                                                    f'Method "{method}" not allowed.'})
         if path.startswith("/api/bulk_enroll/") and not lms.bulk_enroll_enabled:
             # lms/urls.py mounts api/bulk_enroll/v1/ only with FEATURES['ENABLE_BULK_ENROLLMENT_VIEW']: else no route
             return Response(404, {"detail": "Not found."})
+        if path.startswith("/api/courses/v0/import/") and not lms.studio:
+            return Response(404, {"detail": "Not found."})  # a CMS route: only when this fake also plays Studio
+        view, params, known = route(method, path)
+        if view is None:  # DRF's APIView answers 405 for a method the view lacks (BulkEnrollView has only post)
+            return Response(405 if known else 404, {"detail": "Not found." if not known else
+                                                    f'Method "{method}" not allowed.'})
+        if path.rstrip("/") == "/api/enrollment/v1/enrollments" and not lms.staff:
+            # CourseEnrollmentsApiListView (openedx/core/djangoapps/enrollments/views.py): IsAdminUser
+            return Response(403, {"developer_message": "You do not have permission to perform this action."})
         wait = lms.throttle(username, path)
         if wait is not None:
             return Response(429, {"detail": f"Request was throttled. Expected available in {wait} seconds."},
@@ -281,6 +287,8 @@ class FakeOpenEdx:
         self.pagination = pagination
         self.page_size = page_size
         self.bulk_enroll_enabled = bulk_enroll_enabled
+        self.staff = True  # the service user is global staff (README); False: a user without is_staff
+        self.studio = False  # True: also answer Studio's course import API (cms/.../api/views/course_import.py)
         self.client_id, self.client_secret = client_id, client_secret
         self.state = LmsState()
         self.faults = FaultSchedule()

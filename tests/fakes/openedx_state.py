@@ -129,8 +129,11 @@ class ProgramCourseEnrollment:
 
 @dataclass
 class Program:
+    """A program in the LMS's catalog cache (``get_programs(uuid=…)``): its course runs and active curriculum."""
+
     uuid: str
     courses: set[str]
+    curriculum_uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     enrollments: dict[str, ProgramEnrollment] = field(default_factory=dict)
     course_enrollments: dict[tuple[str, str], ProgramCourseEnrollment] = field(default_factory=dict)
 
@@ -150,6 +153,7 @@ class LmsState:
         self.overrides: dict[tuple[int, str], Override] = {}
         self.course_grades: dict[tuple[str, str], float] = {}  # explicit course percent, wins over computed
         self.programs: dict[str, Program] = {}
+        self.hidden_account_fields: set[str] = set()  # account fields left out of admin_fields by the operator
         # per-item failures for bulk-update: (user_id, usage_id) -> [reason, times left]; (None, None) = any
         self.item_failures: dict[tuple[int | None, str | None], list[Any]] = {}
         self.item_seconds = 0.0  # bulk-update: time to recalculate one item inside the request
@@ -243,8 +247,9 @@ class LmsState:
                        status: str = "enrolled") -> ProgramEnrollment:
         """Enroll a 学号 in a program, linked to an account when ``username`` is given."""
         with self.lock:
-            row = ProgramEnrollment(next(self._ids), student_key, username, status, str(uuid.uuid4()))
-            self.programs[program_uuid].enrollments[student_key] = row
+            program = self.programs[program_uuid]
+            row = ProgramEnrollment(next(self._ids), student_key, username, status, program.curriculum_uuid)
+            program.enrollments[student_key] = row
             return row
 
     def fail_item(self, user_id: int | None = None, usage_id: str | None = None, times: int = 1,

@@ -96,6 +96,13 @@ def paginate(req: Request, rows: list[Any], default_size: int, max_size: int = 1
 
 # ---- users --------------------------------------------------------------------------------------------------
 
+def _shown(state: LmsState, account: dict[str, Any]) -> dict[str, Any]:
+    """``UserReadOnlySerializer._filter_fields`` (``openedx/core/djangoapps/user_api/accounts/serializers.py``): only
+    the fields of ``ACCOUNT_VISIBILITY_CONFIGURATION["admin_fields"]``; ``state.hidden_account_fields`` are the
+    ones an operator's configuration leaves out."""
+    return {k: v for k, v in account.items() if k not in state.hidden_account_fields}
+
+
 def accounts(state: LmsState, req: Request) -> Response:
     names = req.arg("usernames") or req.arg("username")
     email = req.arg("email")
@@ -106,12 +113,21 @@ def accounts(state: LmsState, req: Request) -> Response:
             found = [u.account() for u in state.users.values() if u.email == email.strip().lower()]
         else:
             found = []
-    return Response(200, found) if found else Response(404)
+    return Response(200, [_shown(state, a) for a in found]) if found else Response(404)
 
 
 def account(state: LmsState, req: Request) -> Response:
     user = state.users.get(req.params["username"])
-    return Response(200, user.account()) if user else Response(404)
+    return Response(200, _shown(state, user.account())) if user else Response(404)
+
+
+def studio_import_status(state: LmsState, req: Request) -> Response:
+    """Studio's ``CourseImportView.get`` (``cms/djangoapps/contentstore/api/views/course_import.py``): the state of
+    the import task named by ``task_id`` and ``filename``; an unknown one fails inside its ``try`` and answers
+    ``400 internal_error`` (a course author's request reached the view); an unknown course is 404."""
+    if req.params["course_id"] not in state.courses:
+        return error(404, f"Unknown course {req.params['course_id']}", error_code="course_does_not_exist")
+    return error(400, "'NoneType' object has no attribute 'state'", error_code="internal_error")
 
 
 def me(state: LmsState, req: Request) -> Response:

@@ -2,8 +2,8 @@
 
 Shapes and rules from openedx-platform ``lms/djangoapps/grades/rest_api/v1`` and
 ``lms/djangoapps/program_enrollments/rest_api/v1``: bulk-update answers 202 when every item succeeded and 422
-otherwise, with a per-item ``{user_id, usage_id, success, reason}``; program writes take at most 25 items and
-answer 200 / 207 / 422 with a map of student_key to status.
+otherwise, with a per-item ``{user_id, usage_id, success, reason}``. Program grades answer 200 / 207 / 422 / 204
+(``ProgramCourseGradesView._calc_response_code``); the program writes are in :mod:`.openedx_views_programs`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .openedx_state import (
-    MAX_PROGRAM_WRITE,
-    PROGRAM_COURSE_OK,
-    PROGRAM_OK,
-    LmsState,
-    ProgramCourseEnrollment,
-    short_label,
-)
+from .openedx_state import LmsState, short_label
 from .openedx_views import Request, Response, error, paginate
+from .openedx_views_programs import find_program
 
 # ---- grades API v1 -------------------------------------------------------------------------------------------
 
@@ -213,120 +207,11 @@ def subsection_grade(state: LmsState, req: Request) -> Response:
             "history": history})
 
 
-# ---- program enrollments v1 ----------------------------------------------------------------------------------
-
-def _program(state: LmsState, req: Request, with_course: bool) -> Any:
-    program = state.programs.get(req.params["program"])
-    if program is None:
-        return error(404, "no program exists with given key", error_code="program_does_not_exist")
-    if with_course and req.params["course_id"] not in program.courses:
-        return error(404, "a course with the given key does not exist in the program",
-                      error_code="course_not_in_program")
-    return program
-
-
-def _write_status(results: dict[str, str], ok: set[str]) -> int:
-    good = sum(1 for s in results.values() if s in ok)
-    return 200 if good == len(results) else 422 if good == 0 else 207
-
-
-def _check_write_body(req: Request) -> Response | None:
-    if not isinstance(req.body, list) or not all(isinstance(i, dict) and i.get("student_key") for i in req.body):
-        return Response(400, {"detail": "Expected a list of {student_key, status} objects."})
-    if len(req.body) > MAX_PROGRAM_WRITE:
-        return Response(413, f"{len(req.body)} enrollments requested, but limit is {MAX_PROGRAM_WRITE}.")
-    return None
-
-
-def program_enrollments(state: LmsState, req: Request) -> Response:
-    with state.lock:
-        program = _program(state, req, with_course=False)
-        if isinstance(program, Response):
-            return program
-        if req.method == "GET":
-            rows = []
-            for r in program.enrollments.values():
-                user = state.users.get(r.username or "")
-                rows.append((r.id, {"student_key": r.student_key, "status": r.status, "account_exists": bool(user),
-                                    "curriculum_uuid": r.curriculum_uuid, "username": user.username if user else "",
-                                    "email": user.email if user else ""}))
-            return paginate(req, rows, default_size=100)
-        bad = _check_write_body(req)
-        if bad:
-            return bad
-        create, update = {"POST": (True, False), "PATCH": (False, True), "PUT": (True, True)}[req.method]
-        keys = [i["student_key"] for i in req.body]
-        results, effects = {}, []
-        for item in req.body:
-            key, status = item["student_key"], item.get("status")
-            existing = program.enrollments.get(key)
-            if keys.count(key) > 1:
-                results[key] = "duplicated"
-            elif status not in PROGRAM_OK:
-                results[key] = "invalid-status"
-            elif existing is not None and not update:
-                results[key] = "conflict"
-            elif existing is None and not create:
-                results[key] = "not-in-program"
-            else:
-                if existing is None:
-                    state.program_enroll(program.uuid, key, None, status)
-                else:
-                    existing.status = status
-                results[key] = status
-                effects.append(("program-enrollment", program.uuid, key, status))
-        return Response(_write_status(results, PROGRAM_OK), results, effects)
-
-
-def program_course_enrollments(state: LmsState, req: Request) -> Response:
-    with state.lock:
-        program = _program(state, req, with_course=True)
-        if isinstance(program, Response):
-            return program
-        course_id = req.params["course_id"]
-        if req.method == "GET":
-            rows = [(r.id, {"student_key": r.student_key, "status": r.status,
-                            "account_exists": bool(program.enrollments[r.student_key].username),
-                            "curriculum_uuid": program.enrollments[r.student_key].curriculum_uuid,
-                            "course_staff": r.course_staff})
-                    for (key, cid), r in program.course_enrollments.items() if cid == course_id]
-            return paginate(req, rows, default_size=100)
-        bad = _check_write_body(req)
-        if bad:
-            return bad
-        create, update = {"POST": (True, False), "PATCH": (False, True), "PUT": (True, True)}[req.method]
-        keys = [i["student_key"] for i in req.body]
-        results, effects = {}, []
-        for item in req.body:
-            key, status = item["student_key"], item.get("status")
-            existing = program.course_enrollments.get((key, course_id))
-            if keys.count(key) > 1:
-                results[key] = "duplicated"
-            elif status not in PROGRAM_COURSE_OK:
-                results[key] = "invalid-status"
-            elif key not in program.enrollments:
-                results[key] = "not-in-program"
-            elif existing is not None and not update:
-                results[key] = "conflict"
-            elif existing is None and not create:
-                results[key] = "not-found"
-            else:
-                if existing is None:
-                    existing = ProgramCourseEnrollment(next(state._ids), key, course_id, status,
-                                                       bool(item.get("course_staff")))
-                    program.course_enrollments[(key, course_id)] = existing
-                existing.status = status
-                username = program.enrollments[key].username
-                if username:
-                    state._set_enrollment(username, course_id, "masters", status == "active")
-                results[key] = status
-                effects.append(("program-course-enrollment", program.uuid, course_id, key, status))
-        return Response(_write_status(results, PROGRAM_COURSE_OK), results, effects)
-
+# ---- program grades (the program writes are in openedx_views_programs) ------------------------------------------
 
 def program_grades(state: LmsState, req: Request) -> Response:
     with state.lock:
-        program = _program(state, req, with_course=True)
+        program = find_program(state, req, with_course=True)
         if isinstance(program, Response):
             return program
         course_id = req.params["course_id"]

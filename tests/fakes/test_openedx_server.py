@@ -270,12 +270,14 @@ def test_program_writes_answer_200_207_422_and_413(lms):
     program = lms.state.add_program([COURSE])
     session = client(lms)
     url = f"{lms.url}/api/program_enrollments/v1/programs/{program.uuid}/enrollments/"
-    assert session.post(url, json=[{"student_key": "001", "status": "enrolled"}]).status_code == 200
-    mixed = session.post(url, json=[{"student_key": "001", "status": "enrolled"},
-                                    {"student_key": "002", "status": "pending"}])
+    cur = program.curriculum_uuid
+    assert session.post(url, json=[{"student_key": "001", "status": "enrolled", "curriculum_uuid": cur}]
+                        ).status_code == 200
+    mixed = session.post(url, json=[{"student_key": "001", "status": "enrolled", "curriculum_uuid": cur},
+                                    {"student_key": "002", "status": "pending", "curriculum_uuid": cur}])
     assert mixed.status_code == 207 and mixed.json() == {"001": "conflict", "002": "pending"}
     assert session.patch(url, json=[{"student_key": "003", "status": "x"}]).status_code == 422
-    too_many = [{"student_key": f"{n:03d}", "status": "enrolled"} for n in range(26)]
+    too_many = [{"student_key": f"{n:03d}", "status": "enrolled", "curriculum_uuid": cur} for n in range(26)]
     assert session.put(url, json=too_many).status_code == 413
     keys = [r["student_key"] for r in follow(session, url)]
     assert keys == ["001", "002"]

@@ -5,10 +5,12 @@ at the top), with upload jobs under ``.jobs/`` and uploaded zips under ``.upload
 ``XBLOCK_SETTINGS["mooc_bridge_scorm"]`` (read through the XBlock settings service) chooses the store:
 
 * ``STORAGE_ROOT``: a local folder (the workbench demo; a folder the operator shares between containers);
-* otherwise a Django storage, under ``STORAGE_PREFIX`` (default ``mooc-bridge/scorm``): ``STORAGE``, a
-  callable or the dotted path of one that returns a storage, else Django's default storage. In Tutor that is
-  ``/openedx/media`` (mounted in the LMS, Studio and both workers, unlike ``/openedx/data``), or S3, OSS or
-  MinIO through django-storages.
+* otherwise a Django storage, under ``STORAGE_PREFIX`` (default ``mooc-bridge/scorm``) and then an unguessable
+  folder (:mod:`xblocks.scorm.hidden`): ``STORAGE``, a callable or the dotted path of one that returns a
+  storage, else Django's default storage. In Tutor that is ``/openedx/media`` (mounted in the LMS, Studio and
+  both workers, unlike ``/openedx/data``, and served at ``/media/`` without a login: hence the folder), or S3,
+  OSS or MinIO through django-storages. Packages stored where earlier versions put them (``<prefix>/<sha256>/``)
+  or under a rotated ``SECRET_KEY`` stay readable (:class:`FallbackStore`).
 
 A ``FileSystemStorage`` (files on a disk, under its ``path()``) is used as a folder, so imports
 stay one atomic rename. Any other storage gets each package extracted into a private temporary folder,
@@ -31,7 +33,7 @@ from typing import Any, BinaryIO
 from scorm.inspect import ImportResult, import_package
 from scorm.storage import is_sha256
 
-__all__ = ["MANIFEST", "DjangoStore", "LocalStore", "PackageStore", "StoredFile", "package_store"]
+__all__ = ["MANIFEST", "DjangoStore", "FallbackStore", "LocalStore", "PackageStore", "StoredFile", "package_store"]
 
 MANIFEST = "imsmanifest.xml"
 DEFAULT_PREFIX = "mooc-bridge/scorm"
@@ -238,6 +240,63 @@ class DjangoStore(PackageStore):
             yield Path(folder)
 
 
+class FallbackStore(PackageStore):
+    """Writes go to ``primary``; a file is read from the first of ``primary`` and then ``older`` that has it.
+
+    Packages are content addressed, so every copy of ``<sha256>/<path>`` holds the same bytes and mixing
+    stores file by file is safe. Upload jobs and uploads are only ever in ``primary``.
+    """
+
+    def __init__(self, primary: PackageStore, older: list[PackageStore]):
+        self.primary, self.older = primary, list(older)
+
+    def __repr__(self) -> str:
+        return f"FallbackStore({self.primary!r}, older={self.older!r})"
+
+    @property
+    def stores(self) -> list[PackageStore]:
+        """``primary``, then the older places, in the order they are read."""
+        return [self.primary, *self.older]
+
+    def has_package(self, sha256: str) -> bool:  # noqa: D102
+        return any(store.has_package(sha256) for store in self.stores)
+
+    def exists(self, name: str) -> bool:  # noqa: D102
+        return any(store.exists(name) for store in self.stores)
+
+    def open(self, name: str) -> StoredFile:  # noqa: D102
+        for store in self.stores[:-1]:
+            try:
+                return store.open(name)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+        return self.stores[-1].open(name)
+
+    def write(self, name: str, data: bytes) -> None:  # noqa: D102
+        self.primary.write(name, data)
+
+    def save_stream(self, name: str, stream: BinaryIO) -> None:  # noqa: D102
+        self.primary.save_stream(name, stream)
+
+    def delete(self, name: str) -> None:  # noqa: D102
+        self.primary.delete(name)
+
+    @contextmanager
+    def local_file(self, name: str) -> Iterator[Path]:  # noqa: D102
+        store = next((store for store in self.stores if store.exists(name)), self.primary)
+        with store.local_file(name) as path:
+            yield path
+
+    def import_package(self, source, *, name: str | None = None, progress=None) -> ImportResult:  # noqa: D102
+        return self.primary.import_package(source, name=name, progress=progress)
+
+    @contextmanager
+    def local_package(self, sha256: str) -> Iterator[Path]:  # noqa: D102
+        store = next((store for store in self.stores if store.has_package(sha256)), self.primary)
+        with store.local_package(sha256) as folder:
+            yield folder
+
+
 def _django_storage(choice: Any):
     """The storage the operator chose (a callable, a dotted path to one, or nothing: the default storage)."""
     try:
@@ -268,6 +327,13 @@ def package_store(bucket: dict[str, Any] | None) -> PackageStore:
     prefix = str(bucket.get("STORAGE_PREFIX", DEFAULT_PREFIX)).strip("/")
     from django.core.files.storage import FileSystemStorage
 
-    if isinstance(storage, FileSystemStorage):  # files on a (shared) disk: ``path()`` is where they really are
-        return LocalStore(storage.path(prefix))
-    return DjangoStore(storage, prefix)
+    from .hidden import current_secret, previous_secrets
+
+    def at(folder: str) -> PackageStore:
+        folder = folder.strip("/")
+        if isinstance(storage, FileSystemStorage):  # files on a (shared) disk: ``path()`` is where they really are
+            return LocalStore(storage.path(folder) if folder else storage.location)
+        return DjangoStore(storage, folder)
+
+    older = [f"{prefix}/{secret}" for secret in previous_secrets(bucket)] + [prefix]
+    return FallbackStore(at(f"{prefix}/{current_secret(bucket)}"), [at(folder) for folder in older])

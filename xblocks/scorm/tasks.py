@@ -17,10 +17,14 @@ def import_package_task(job_id: str, name: str | None = None, where: dict | None
     """Check and store the package uploaded as job ``job_id``; its status file tells the Studio page how it went.
 
     ``where`` holds the settings that chose the store (``STORAGE_ROOT``, ``STORAGE``, ``STORAGE_PREFIX``);
-    without them the worker reads its own ``XBLOCK_SETTINGS["mooc_bridge_scorm"]``.
+    without them the worker reads its own ``XBLOCK_SETTINGS["mooc_bridge_scorm"]``. A ``STORAGE_SECRET`` never
+    travels through the broker: the worker takes its own.
     """
-    if not where:
-        from django.conf import settings
+    from django.conf import settings
 
-        where = getattr(settings, "XBLOCK_SETTINGS", {}).get("mooc_bridge_scorm", {})
+    own = getattr(settings, "XBLOCK_SETTINGS", {}).get("mooc_bridge_scorm", {})
+    if not where:
+        where = own
+    elif "STORAGE_SECRET" in own:
+        where = {**where, "STORAGE_SECRET": own["STORAGE_SECRET"]}
     run_import(package_store(where), job_id, name)

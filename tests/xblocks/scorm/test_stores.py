@@ -16,7 +16,8 @@ from django.core.files.storage import InMemoryStorage
 from django.urls import reverse
 
 from xblocks.scorm import links
-from xblocks.scorm.stores import DjangoStore, LocalStore, package_store
+from xblocks.scorm.hidden import current_secret
+from xblocks.scorm.stores import DjangoStore, FallbackStore, LocalStore, package_store
 
 BUCKET = InMemoryStorage()
 
@@ -37,14 +38,19 @@ def bucket(settings):
 def test_without_a_folder_the_default_storage_is_used(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     store = package_store({})
-    assert isinstance(store, LocalStore)  # FileSystemStorage: its folder, so imports stay one atomic rename
-    assert store.root == tmp_path / "media" / "mooc-bridge" / "scorm"
+    assert isinstance(store, FallbackStore)
+    # FileSystemStorage: its folder, so imports stay one atomic rename; new packages go to the hidden folder
+    assert isinstance(store.primary, LocalStore)
+    assert store.primary.root == tmp_path / "media" / "mooc-bridge" / "scorm" / current_secret({})
+    assert store.older[-1].root == tmp_path / "media" / "mooc-bridge" / "scorm"  # where earlier versions wrote
     assert package_store({"STORAGE_ROOT": str(tmp_path / "data")}).root == tmp_path / "data"
 
 
 def test_a_storage_without_local_paths_is_used_through_the_storage_api():
     store = package_store({"STORAGE": "tests.xblocks.scorm.test_stores.bucket_storage"})
-    assert isinstance(store, DjangoStore) and store.storage is bucket_storage() and store.prefix == "mooc-bridge/scorm"
+    primary = store.primary
+    assert isinstance(primary, DjangoStore) and primary.storage is bucket_storage()
+    assert primary.prefix == f"mooc-bridge/scorm/{current_secret({})}"
 
 
 def test_a_studio_upload_is_served_to_learners_from_the_shared_storage(scorm, bucket, client, shared_fixtures):
@@ -55,9 +61,10 @@ def test_a_studio_upload_is_served_to_learners_from_the_shared_storage(scorm, bu
                           POST={"package": ("课程 包.zip", zip_path.read_bytes())})
     status = json.loads(response.body)
     assert response.status_code == 200 and status["valid"] and status["sha256"] == sha
-    # the layout is unchanged: <prefix>/<sha256>/<path>, the manifest among them; the upload is gone
-    assert bucket.exists(f"scorm-pkgs/{sha}/imsmanifest.xml")
-    assert not bucket.listdir("scorm-pkgs/.uploads")[1]
+    # the layout: <prefix>/<secret>/<sha256>/<path>, the manifest among them; the upload is gone
+    hidden = f"scorm-pkgs/{current_secret({})}"
+    assert bucket.exists(f"{hidden}/{sha}/imsmanifest.xml") and not bucket.exists(f"scorm-pkgs/{sha}")
+    assert not bucket.listdir(f"{hidden}/.uploads")[1]
     # the job status lives in the storage too, so a worker elsewhere could write it
     _code, polled = scorm.json(author, "upload_status", method="GET", query=f"job={status['job']}")
     assert polled["state"] == "done" and polled["sha256"] == sha
@@ -96,13 +103,14 @@ def test_a_worker_imports_into_the_same_storage(scorm, bucket, settings, monkeyp
     tasks.import_package_task.run(*queued[0])  # the worker: no STORAGE_ROOT, so it reads its own settings
     _code, polled = scorm.json(author, "upload_status", method="GET", query=f"job={job}")
     assert polled["state"] == "done" and polled["sha256"] == scorm.shas["2004"]
-    assert bucket.exists(f"scorm-pkgs/{scorm.shas['2004']}/imsmanifest.xml")
+    assert bucket.exists(f"scorm-pkgs/{current_secret({})}/{scorm.shas['2004']}/imsmanifest.xml")
 
 
 def test_a_refused_package_leaves_nothing_in_the_storage(scorm, bucket):
     author = scorm.block("staff-1")
     response = scorm.call(author, "upload_package", method="POST", POST={"package": ("x.zip", b"not a zip")})
     assert response.status_code == 400
-    folders, _files = bucket.listdir("scorm-pkgs")
+    hidden = f"scorm-pkgs/{current_secret({})}"
+    folders, _files = bucket.listdir(hidden)
     assert set(folders) <= {".jobs", ".uploads"}
-    assert not bucket.listdir("scorm-pkgs/.uploads")[1]
+    assert not bucket.listdir(f"{hidden}/.uploads")[1]
