@@ -28,7 +28,7 @@ from .draft_target import DraftTarget
 from .headers import Detection, detect, load_profiles, parse_mapping
 from .options import OPTIONS, as_bool, as_delimiter, as_int, split_term
 from .reading import Limits, Table, open_table
-from .rows import ParsedRow, RowIssue, parse_rows
+from .rows import ParsedRow, RowIssue, cleaned_issues, parse_rows
 from .writing import Draft
 
 __all__ = ["ADAPTERS", "CsvAdapter", "SpreadsheetAdapter", "XlsxAdapter"]
@@ -193,6 +193,7 @@ class SpreadsheetAdapter(DraftTarget, Adapter):
             parsed = parse_rows(table.rows(detection.sheet), detection, source=source, scales=self.scales,
                                 course_id=self.course, components=self.components, issues=issues, held=held,
                                 file=str(self.path))
+            issues.extend(cleaned_issues(table.cleaned, detection))
             if table.truncated_columns:
                 issues.insert(0, RowIssue(detection.header_row, None, "columns_ignored", _(
                     "Columns after the first {limit} were ignored.").format(limit=self.limits.max_columns), "warning"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..i18n import Translator
+from ..text import clean, has_controls
 
 __all__ = ["Limits", "Oversized", "Table", "decode_text", "open_table"]
 
@@ -72,6 +74,8 @@ class Table:
     _text: str | None = None
     _handle: Any = None
     truncated_columns: bool = False
+    cleaned: set[tuple[int, int]] = field(default_factory=set)
+    """``(row, column index)`` of every cell whose control characters were removed (see :mod:`adapters.text`)."""
 
     def rows(self, sheet: str | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """Yield ``(row_number, values)`` (1-based, as Excel numbers rows), at most ``max_columns`` values each.
@@ -93,7 +97,17 @@ class Table:
                         _("The file has more than {limit} rows; split it or raise the limit.").format(
                             limit=limits.max_rows), code="too_many_rows", where={"file": str(self.path), "row": number})
                 continue
-            yield number, tuple(_bounded(v, limits.max_cell_chars) for v in values)
+            yield number, tuple(self._cell(number, index, v) for index, v in enumerate(values))
+
+    def _cell(self, number: int, index: int, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if self.format == "xlsx" and "_x" in value:
+            value = _ooxml_unescape(value)
+        if has_controls(value):
+            self.cleaned.add((number, index))
+            value = clean(value)
+        return _bounded(value, self.limits.max_cell_chars)
 
     def _xlsx_rows(self, sheet: str | None) -> Iterator[tuple[int, tuple[Any, ...]]]:
         name = sheet if sheet is not None else self.sheet_names[0]
@@ -139,6 +153,15 @@ def _bounded(value: Any, max_chars: int) -> Any:
     if isinstance(value, str) and len(value) > max_chars:
         return Oversized(len(value))
     return value
+
+
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _ooxml_unescape(value: str) -> str:
+    """Undo the ``_xHHHH_`` escapes a workbook uses for characters XML cannot hold (ECMA-376 Part 1, §22.9.2.19
+    ST_Xstring), as Excel shows them: ``_x001B_`` is ESC, ``_x005F_`` an underscore."""
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
 
 
 def _corrupt(path: Path, error: BaseException) -> DataError:

@@ -25,7 +25,7 @@ from ..records import Person, Score, normalize_code
 from .headers import Detection, _letter
 from .reading import Oversized
 
-__all__ = ["ParsedRow", "RowIssue", "parse_rows"]
+__all__ = ["ParsedRow", "RowIssue", "cleaned_issues", "parse_rows"]
 
 _ = Translator.for_package("adapters").gettext
 
@@ -142,6 +142,22 @@ def parse_rows(rows, detection: Detection, *, source: str, scales: GradeScales, 
         if result is not None:
             parsed.append(result)
     return _dedupe(parsed, issues, held, file)
+
+
+def cleaned_issues(cleaned: set[tuple[int, int]], detection: Detection) -> list[RowIssue]:
+    """A warning per data row that had control characters (ESC, 0x01…) taken out of a cell: the row is read."""
+    by_row: dict[int, list[int]] = {}
+    for number, col in sorted(cleaned):
+        if number > detection.header_row:
+            by_row.setdefault(number, []).append(col)
+    issues = []
+    for number, cols in by_row.items():
+        names = [detection.headers[c] if c < len(detection.headers) and detection.headers[c] else _letter(c)
+                 for c in cols]
+        issues.append(RowIssue(number, names[0], "control_characters", _(
+            "Control characters (such as ESC) were removed from {columns}; check the row.").format(
+            columns=", ".join(names)), "warning"))
+    return issues
 
 
 def _row_text(values, limit: int = 120) -> str:

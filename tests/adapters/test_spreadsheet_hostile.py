@@ -184,3 +184,24 @@ def test_messages_are_translated(tmp_path):
     with translation.override("zh-hans"):
         error = read_error(tmp_path / "nope.xlsx")
     assert "不存在" in error.message
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_control_characters_are_removed_per_cell_and_the_row_reported(tmp_path, suffix):
+    from tests.sync.hostile_files import csv_with_controls, xlsx_with_controls
+
+    make = csv_with_controls if suffix == "csv" else xlsx_with_controls
+    adapter = XlsxAdapter.from_spec(str(make(tmp_path / f"cx.{suffix}")), {})
+    people = list(adapter.read("persons"))
+    assert [p.name for p in people] == ["张伟", "王芳", "李娜"]
+    found = [(i["row"], i["column"], i["code"], i["severity"]) for i in adapter.issues]
+    assert found == [(2, "姓名", "control_characters", "warning"), (3, "姓名", "control_characters", "warning")]
+
+
+def test_clean_and_visible():
+    from adapters.text import clean, visible
+
+    assert clean("a\x1b[1;31mb\x1b]0;title\x07c\x9b2Jd\x01e\x7f") == "abcde"
+    assert clean("备注\n第二行\t") == "备注\n第二行\t"
+    assert clean("a\r\nb", keep_breaks=False) == "a  b"
+    assert visible("x\x1b[2Jy\u202ez\n") == "x\\u001b[2Jy\\u202ez\n"
