@@ -15,8 +15,9 @@ Two jobs, one definition of what is dangerous (docs/decisions/0023):
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["clean", "has_controls", "visible"]
+__all__ = ["clean", "has_controls", "visible", "visible_all"]
 
 # CSI (ESC [ … final byte, or the 8-bit CSI 0x9b), OSC / DCS / PM / APC strings up to BEL or ST, two-byte escapes
 _SEQUENCES = re.compile(
@@ -49,3 +50,14 @@ def visible(text: str) -> str:
     if not _UNSAFE_ON_SCREEN.search(text):
         return text
     return _UNSAFE_ON_SCREEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def visible_all(value: Any) -> Any:
+    """:func:`visible` applied to every string inside ``value`` (dicts, lists and tuples are copied)."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {key: visible_all(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(visible_all(item) for item in value)
+    return value

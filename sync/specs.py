@@ -128,7 +128,5 @@ def open_spec(text: str | Spec, **extra: Any) -> Adapter:
     spec = text if isinstance(text, Spec) else parse_spec(text)
     cls = _adapter_class(spec.scheme)
     options: dict[str, Any] = dict(spec.options)
-    if spec.scheme in ("xlsx", "csv") and Path(spec.location).suffix.lower() != "." + spec.scheme:
-        options.setdefault("format", spec.scheme)
     options.update(extra)
     return cls.from_spec(spec.location, options)

@@ -17,7 +17,6 @@ import codecs
 import csv
 import io
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,25 +26,16 @@ from typing import Any
 from ..errors import DataError
 from ..i18n import Translator
 from ..text import clean, has_controls
+from .limits import Limits
+from .xlsxzip import check_workbook, damaged
 
 __all__ = ["Limits", "Oversized", "Table", "decode_text", "open_table"]
 
 _ = Translator.for_package("adapters").gettext
 
 EXCEL_MAX_ROWS = 1_048_576
-_REFUSED_SUFFIXES = {".xls", ".xlsm", ".xltm", ".xlsb", ".xlam", ".et", ".ods", ".numbers"}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what is read; exceeding one is a :class:`DataError` (or, for a cell, a row issue)."""
-
-    max_bytes: int = 50 * 1024 * 1024
-    max_unzipped: int = 400 * 1024 * 1024
-    max_ratio: int = 1000
-    max_rows: int = 200_000
-    max_columns: int = 200
-    max_cell_chars: int = 2_000
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file (MS-CFB §2.2): .xls, or an encrypted .xlsx
+_BIFF_RAW = {b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08"}  # BOF of Excel 2.x-4.x files (no OLE2 wrapper)
 
 
 class Oversized:
@@ -164,12 +154,7 @@ def _ooxml_unescape(value: str) -> str:
     return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
 
 
-def _corrupt(path: Path, error: BaseException) -> DataError:
-    return DataError(
-        _("{name} is not a readable Excel workbook (it may be damaged): {details}").format(
-            name=path.name, details=str(error)[:200] or type(error).__name__),
-        code="corrupt_file", where={"file": str(path)},
-    )
+_corrupt = damaged
 
 
 def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
@@ -192,17 +177,13 @@ def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str 
     if size > limits.max_bytes:
         raise DataError(_("{name} is {size} MB; files up to {limit} MB are read.").format(
             name=path.name, size=size // 2**20, limit=limits.max_bytes // 2**20), code="file_too_large", where=where)
-    suffix = path.suffix.lower()
     with path.open("rb") as handle:
         head = handle.read(4096)
-    if suffix in _REFUSED_SUFFIXES or head.startswith(b"\xd0\xcf\x11\xe0"):
-        if _looks_like_html(head):
-            raise DataError(_("{name} is a web page saved with a spreadsheet name, not a workbook. Open it in Excel "
-                              "and save it as \"Excel Workbook (*.xlsx)\".").format(name=path.name),
-                            code="html_table", where=where)
-        raise DataError(_("{name} is an old .xls, macro-enabled, password-protected or non-Excel workbook, which "
-                          "is not read. Open it in Excel or WPS and save it as \"Excel Workbook (*.xlsx)\" without "
-                          "a password.").format(name=path.name), code="unsupported_format", where=where)
+    # by content, never by name: platforms export HTML tables and CSV text under .xls names
+    if head.startswith(_OLE2) or head[:2] in _BIFF_RAW:
+        raise DataError(_("{name} is an Excel 97-2003 workbook (.xls) or a password-protected workbook, which is "
+                          "not read. Open it in Excel or WPS and save it as \"Excel Workbook (*.xlsx)\" without a "
+                          "password.").format(name=path.name), code="unsupported_format", where=where)
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, limits)
     if _looks_like_html(head):
@@ -229,22 +210,7 @@ def _looks_like_html(head: bytes) -> bool:
 
 def _open_xlsx(path: Path, limits: Limits) -> Table:
     where = {"file": str(path)}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            names = {member.filename for member in members}
-            total = 0
-            for member in members:
-                total += member.file_size
-                if member.file_size > 1_000_000 and member.file_size > limits.max_ratio * max(member.compress_size, 1):
-                    raise DataError(_("{name} expands to far more than its size (a zip bomb?) and is not read.").format(
-                        name=path.name), code="zip_bomb", where=where)
-            if total > limits.max_unzipped:
-                raise DataError(_("{name} expands to {size} MB; workbooks up to {limit} MB unpacked are read.").format(
-                    name=path.name, size=total // 2**20, limit=limits.max_unzipped // 2**20),
-                    code="zip_bomb", where=where)
-    except zipfile.BadZipFile as error:
-        raise _corrupt(path, error) from None
+    names = check_workbook(path, limits)
     if "xl/workbook.xml" not in names:
         raise DataError(_("{name} is a zip file but not an Excel workbook (.xlsx). Save it from Excel or WPS as "
                           "\"Excel Workbook (*.xlsx)\".").format(name=path.name), code="not_a_spreadsheet", where=where)

@@ -13,8 +13,8 @@
 
 from __future__ import annotations
 
+import random
 import zipfile
-import zlib
 from pathlib import Path
 
 import openpyxl
@@ -49,9 +49,10 @@ def xlsx_with_controls(path: Path) -> Path:
 
 
 def shared_strings_bomb(path: Path, unpacked: int, *, rows: int = 3) -> Path:
-    """A valid-looking workbook whose shared-strings part holds one string of ``unpacked`` bytes.
+    """A valid workbook whose shared-strings part holds one string of about ``unpacked`` bytes, used by cell B2.
 
-    The part is deflated in a stream (never held whole in memory); a 400 MB part is ~0.4 MB on disk.
+    The part is deflated as a stream (never held whole in memory) at ~250:1, under the 1000:1 bomb check: 400 MB
+    of it is under 2 MB on disk.
     """
     book = openpyxl.Workbook()
     sheet = book.active
@@ -61,17 +62,26 @@ def shared_strings_bomb(path: Path, unpacked: int, *, rows: int = 3) -> Path:
     book.save(path)
     with zipfile.ZipFile(path) as source:
         parts = {info.filename: source.read(info.filename) for info in source.infolist()}
-    head = parts["xl/sharedStrings.xml"]
-    cut = head.index(b"</sst>")
-    opening, closing = head[:cut] + b"<si><t>", b"</t></si>" + head[cut:]
+    strings = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", f'<Relationship Type="{strings}" Target="sharedStrings.xml" Id="rId99"/>'
+                             "</Relationships>".encode())
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b'<c r="B2" t="inlineStr"><is><t>NAME1</t></is></c>', b'<c r="B2" t="s"><v>0</v></c>')
+    opening = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">' \
+              b"<si><t>"
+    closing = b"</t></si></sst>"
     filler = unpacked - len(opening) - len(closing)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         for name, data in parts.items():
-            if name != "xl/sharedStrings.xml":
-                target.writestr(name, data)
+            target.writestr(name, data)
         with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
             member.write(opening)
-            chunk = "甲乙丙丁".encode() * (2**20 // 12)
+            noise = bytes(random.Random(13).choices(b"0123456789abcdef", k=4096))
+            chunk = "甲乙丙丁".encode() * ((2**20 - len(noise)) // 12) + noise  # ~250:1, under the bomb ratio
             while filler > 0:
                 piece = chunk[: min(len(chunk), filler)]
                 member.write(piece)
@@ -108,8 +118,3 @@ def _rewrite(path: Path, change) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for name, data in parts.items():
             target.writestr(name, change(name, data))
-
-
-def crc_only(data: bytes) -> int:
-    """The CRC-32 a zip stores for ``data`` (for building damaged members)."""
-    return zlib.crc32(data) & 0xFFFFFFFF

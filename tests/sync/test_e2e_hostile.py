@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from .hostile_files import csv_with_controls, xlsx_with_controls
+from .hostile_files import biff_xls, csv_with_controls, shared_strings_bomb, xlsx_with_controls
 from .registrar_files import number
 from .test_e2e_registrar import DRAFT, cli, report
 
@@ -34,3 +34,67 @@ def test_names_with_control_characters_do_not_stop_the_draft(tmp_path, make):
     data = report(result)
     assert data["counts"]["planned"] == 3 and data["counts"]["states"] == {"done": 3}
     assert names(draft) == {number(1): "张伟", number(2): "王芳", number(3): "李娜"}
+
+
+def _raw_controls(text: str) -> list[str]:
+    return [ch for ch in text if (ord(ch) < 32 and ch not in "\n\t") or 0x7f <= ord(ch) <= 0x9f]
+
+
+def test_escape_sequences_from_a_source_never_reach_the_terminal_or_the_report(tmp_path):
+    evil = tmp_path / "成绩\x1b]0;pwned\x07\x1b[2J\x9b31m.csv"  # a file name is text from outside too
+    csv_with_controls(evil)
+    draft, page = tmp_path / "jw.xlsx", tmp_path / "r.html"
+    outputs = []
+    for args in (("grades", "--from", f"csv:{evil}", "--to", f"xlsx:{draft}?{DRAFT}", "--report", str(page)),
+                 ("grades", "--from", f"csv:{evil}", "--to", f"xlsx:{draft}?{DRAFT}", "--json"),
+                 ("runs",), ("report", "1"),
+                 ("grades", "--from", f"csv:{evil}.gone", "--to", f"xlsx:{draft}?{DRAFT}")):
+        result = cli(tmp_path, *args)
+        outputs.append(result.stdout + result.stderr)
+    assert "\\u001b]0;pwned\\u0007" in outputs[2], "the control characters are shown, not sent"
+    assert report(cli(tmp_path, "report", "1", "--json"))["run"]["source"].endswith("\x9b31m.csv"), "JSON is exact"
+    assert "does not exist" in outputs[4]
+    for text in (*outputs, page.read_text(encoding="utf-8")):
+        assert _raw_controls(text) == []
+
+
+# bombs, .xls and names that do not fit the scheme -------------------------------------------------------------
+
+def test_a_workbook_whose_shared_strings_unpack_to_400_mb_is_refused_before_reading(tmp_path):
+    bomb = shared_strings_bomb(tmp_path / "export.xlsx", 398 * 2**20)
+    assert bomb.stat().st_size < 8 * 2**20
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{bomb}", "--to", f"xlsx:{tmp_path / 'jw.xlsx'}?{DRAFT}")
+    assert result.returncode == 2, result.stderr
+    assert "xl/sharedStrings.xml in export.xlsx unpacks to 398 MB; at most 16 MB is read" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "jw.xlsx").exists()
+
+
+def test_xls_files_are_sniffed_by_content(tmp_path):
+    draft = f"xlsx:{tmp_path / 'jw.xlsx'}?{DRAFT}"
+    real = biff_xls(tmp_path / "real.xls")
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{real}", "--to", draft)
+    assert result.returncode == 2 and "Excel 97-2003 workbook (.xls)" in result.stderr
+    assert "save it as \"Excel Workbook (*.xlsx)\"" in result.stderr and "Unknown option" not in result.stderr
+    page = tmp_path / "page.xls"  # 学堂在线-style: an HTML table under an .xls name
+    page.write_text("<html><body><table><tr><td>学号</td><td>总成绩</td></tr></table></body></html>", encoding="utf-8")
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{page}", "--to", draft)
+    assert result.returncode == 2 and "is a web page saved with a spreadsheet name" in result.stderr
+    text = tmp_path / "text.xls"  # CSV text under an .xls name is read as CSV
+    text.write_bytes(csv_with_controls(tmp_path / "c.csv").read_bytes())
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{text}", "--to", draft, "--json")
+    assert result.returncode == 0, result.stderr
+    assert report(result)["counts"]["states"] == {"done": 3}
+    assert not list(tmp_path.glob("var/**/*.xls"))
+
+
+def test_a_scheme_that_differs_from_the_file_suffix(tmp_path):
+    export = xlsx_with_controls(tmp_path / "export.xlsx")
+    draft = tmp_path / "jw.xlsx"
+    result = cli(tmp_path, "grades", "--from", f"csv:{export}", "--to", f"xlsx:{draft}?{DRAFT}", "--json")
+    assert result.returncode == 0, result.stderr  # a source is read by its content
+    assert report(result)["counts"]["states"] == {"done": 3}
+    wrong = tmp_path / "jw2.xlsx"
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{export}", "--to", f"csv:{wrong}?{DRAFT}")
+    assert result.returncode == 2
+    assert "csv: writes the draft as CSV, but jw2.xlsx is named as another kind of file" in result.stderr
+    assert not wrong.exists()
