@@ -98,3 +98,30 @@ def test_a_scheme_that_differs_from_the_file_suffix(tmp_path):
     assert result.returncode == 2
     assert "csv: writes the draft as CSV, but jw2.xlsx is named as another kind of file" in result.stderr
     assert not wrong.exists()
+
+
+# secrets in SPEC URLs --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", [
+    "openedx:https://admin:hunter2@lms.example.edu?course=course-v1:Demo+M101+2025",
+    "openedx:https://lms.example.edu?course=course-v1:Demo+M101+2025&token_url=https://id:hunter2%40x@sso.example/t",
+])
+def test_a_password_in_a_spec_url_is_refused_never_printed_nor_journalled(tmp_path, target):
+    roster = csv_with_controls(tmp_path / "roster.csv")
+    result = cli(tmp_path, "roster", "--from", f"csv:{roster}", "--to", target)
+    assert result.returncode == 2
+    assert "Do not put a password in a SPEC URL" in result.stderr and "https://***@" in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+    assert cli(tmp_path, "runs", "--json").stdout.strip() == "[]", "nothing journalled"
+    for stored in (tmp_path / "var").rglob("*"):
+        assert not stored.is_file() or b"hunter2" not in stored.read_bytes()
+
+
+def test_a_mapped_column_beyond_the_sheet_is_named_not_an_index_error(tmp_path):
+    export = csv_with_controls(tmp_path / "cx.csv")
+    for spec in ("col:Z", "col:z"):
+        result = cli(tmp_path, "grades", "--from", f"csv:{export}?map.total={spec}",
+                     "--to", f"xlsx:{tmp_path / 'jw.xlsx'}?{DRAFT}")
+        assert result.returncode == 2, result.stderr
+        assert f"map.total={spec}: the sheet has no column Z; its columns are A to H." in result.stderr
+        assert "IndexError" not in result.stderr and not (tmp_path / "jw.xlsx").exists()
