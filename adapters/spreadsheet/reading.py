@@ -26,10 +26,11 @@ from typing import Any
 from ..errors import DataError
 from ..i18n import Translator
 from ..text import clean, has_controls
+from .encodings import decode_lines
 from .limits import Limits
 from .xlsxzip import check_workbook, damaged
 
-__all__ = ["Limits", "Oversized", "Table", "decode_text", "open_table"]
+__all__ = ["Limits", "OddRow", "Oversized", "Table", "decode_text", "open_table"]
 
 _ = Translator.for_package("adapters").gettext
 
@@ -50,6 +51,12 @@ class Oversized:
         return f"Oversized({self.length})"
 
 
+class OddRow(tuple):
+    """The cells of a CSV row whose line is not in the file's encoding: its text cannot be trusted."""
+
+    __slots__ = ()
+
+
 @dataclass
 class Table:
     """An opened spreadsheet: its format, sheets and (for CSV) encoding. Close it, or use it as a context."""
@@ -64,6 +71,8 @@ class Table:
     _text: str | None = None
     _handle: Any = None
     truncated_columns: bool = False
+    odd_lines: set[int] = field(default_factory=set)
+    """CSV lines not in the file's encoding (:mod:`.encodings`); their rows come as :class:`OddRow`."""
     cleaned: set[tuple[int, int]] = field(default_factory=set)
     """``(row, column index)`` of every cell whose control characters were removed (see :mod:`adapters.text`)."""
 
@@ -77,6 +86,7 @@ class Table:
         for number, values in source:
             if number > EXCEL_MAX_ROWS:
                 break
+            odd = isinstance(values, OddRow)
             if len(values) > limits.max_columns:
                 if any(v not in (None, "") for v in values[limits.max_columns:]):
                     self.truncated_columns = True
@@ -87,7 +97,8 @@ class Table:
                         _("The file has more than {limit} rows; split it or raise the limit.").format(
                             limit=limits.max_rows), code="too_many_rows", where={"file": str(self.path), "row": number})
                 continue
-            yield number, tuple(self._cell(number, index, v) for index, v in enumerate(values))
+            cells = tuple(self._cell(number, index, v) for index, v in enumerate(values))
+            yield number, OddRow(cells) if odd else cells
 
     def _cell(self, number: int, index: int, value: Any) -> Any:
         if not isinstance(value, str):
@@ -114,10 +125,13 @@ class Table:
 
     def _csv_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         reader = csv.reader(io.StringIO(self._text or ""), delimiter=self.delimiter or ",")
-        number = 0
+        number = last_line = 0
         try:
             for number, values in enumerate(reader, start=1):
-                yield number, tuple(values)
+                lines = range(last_line + 1, reader.line_num + 1)
+                last_line = reader.line_num
+                odd = self.odd_lines and any(line in self.odd_lines for line in lines)
+                yield number, OddRow(values) if odd else tuple(values)
         except csv.Error as error:
             raise DataError(_("Row {row} of the CSV file cannot be read: {details}").format(
                 row=number + 1, details=error), code="bad_csv", where={"file": str(self.path), "row": number + 1},
@@ -195,12 +209,24 @@ def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str 
     if not utf16 and b"\x00" in raw[:65536]:
         raise DataError(_("{name} is neither an .xlsx workbook nor a CSV text file.").format(name=path.name),
                         code="not_a_spreadsheet", where=where)
-    text, used = decode_text(raw, encoding, where=where)
+    odd: set[int] = set()
+    if encoding or raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf8(raw):
+        text, used = decode_text(raw, encoding, where=where)
+    else:
+        text, used, odd = decode_lines(raw)  # not one encoding throughout: the odd lines' rows are refused
     if "\x00" in text[:65536]:
         raise DataError(_("{name} is neither an .xlsx workbook nor a CSV text file.").format(name=path.name),
                         code="not_a_spreadsheet", where=where)
     return Table(path=path, format="csv", encoding=used, delimiter=delimiter or _sniff_delimiter(text),
-                 sheet_names=[path.stem], limits=limits, _text=text)
+                 sheet_names=[path.stem], limits=limits, _text=text, odd_lines=odd)
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _looks_like_html(head: bytes) -> bool:

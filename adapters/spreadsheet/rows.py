@@ -23,7 +23,7 @@ from ..i18n import Translator
 from ..i18n import gettext_noop as N_
 from ..records import Person, Score, normalize_code
 from .headers import Detection, _letter
-from .reading import Oversized
+from .reading import OddRow, Oversized
 
 __all__ = ["ParsedRow", "RowIssue", "cleaned_issues", "parse_rows"]
 
@@ -258,6 +258,11 @@ class _RowParser:
             raise _RowProblem("bad_student_number", _("{value} is not a 学号; the row was left out.").format(
                 value=student_number[:30]), self.header("student_number"), severity)
         self.student_number = student_number
+        if isinstance(values, OddRow):
+            raise _RowProblem("bad_encoding", _(
+                "The row is in another text encoding than the rest of the file (for example GBK in a UTF-8 file), so "
+                "its text cannot be trusted; it was left out and the student is held for review. Save the whole "
+                "file in one encoding (UTF-8)."), None)
         person = self.person(student_number, cell, number, issues)
         course = read_code(cell("course_id"), self.header("course_id") or "") or self.course_id
         row = ParsedRow(row=number, person=person, course_id=course,

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from .hostile_files import biff_xls, csv_with_controls, shared_strings_bomb, xlsx_with_controls
+from .hostile_files import biff_xls, csv_with_controls, mixed_encoding_csv, shared_strings_bomb, xlsx_with_controls
 from .registrar_files import number
 from .test_e2e_registrar import DRAFT, cli, report
 
@@ -125,3 +125,12 @@ def test_a_mapped_column_beyond_the_sheet_is_named_not_an_index_error(tmp_path):
         assert result.returncode == 2, result.stderr
         assert f"map.total={spec}: the sheet has no column Z; its columns are A to H." in result.stderr
         assert "IndexError" not in result.stderr and not (tmp_path / "jw.xlsx").exists()
+
+
+def test_a_utf8_export_with_one_gbk_line_is_not_read_as_mojibake(tmp_path):
+    export = mixed_encoding_csv(tmp_path / "cx.csv", gbk_learner=2)
+    draft = tmp_path / "jw.xlsx"
+    result = cli(tmp_path, "grades", "--from", f"csv:{export}", "--to", f"xlsx:{draft}?{DRAFT}", "--json")
+    assert result.returncode == 0, result.stderr
+    assert names(draft) == {number(1): "张伟", number(3): "李娜", number(4): "刘洋"}, "learner 2's row is refused"
+    assert [c["person"]["student_number"] for c in report(result)["review"]] == [number(2)]
