@@ -166,6 +166,8 @@ class _Bars:
         if total and bar.total != total:
             bar.total = total
         bar.update(done - bar.n)
+        if not total:
+            bar.refresh()  # a count with no end (records read): the reader calls at most every 0.2 s, show each
 
     def close(self) -> None:
         for bar in self.bars.values():

@@ -7,6 +7,9 @@ what reached the terminal, the journal.
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -14,7 +17,7 @@ import pytest
 
 from .hostile_files import biff_xls, csv_with_controls, mixed_encoding_csv, shared_strings_bomb, xlsx_with_controls
 from .registrar_files import number
-from .test_e2e_registrar import DRAFT, cli, report
+from .test_e2e_registrar import DRAFT, SCRIPT, cli, report
 
 
 def names(path: Path) -> dict[str, str]:
@@ -134,3 +137,39 @@ def test_a_utf8_export_with_one_gbk_line_is_not_read_as_mojibake(tmp_path):
     assert result.returncode == 0, result.stderr
     assert names(draft) == {number(1): "张伟", number(3): "李娜", number(4): "刘洋"}, "learner 2's row is refused"
     assert [c["person"]["student_number"] for c in report(result)["review"]] == [number(2)]
+
+
+# progress while reading (item 8) ------------------------------------------------------------------------------
+
+def _on_a_terminal(home: Path, *args: str) -> tuple[int, str]:
+    """Run ``mooc-bridge sync ARGS`` with stderr on a pseudo-terminal; return the exit code and what it showed."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update({"MOOC_BRIDGE_HOME": str(home / "var"), "MOOC_BRIDGE_LANGUAGE": "en", "COLUMNS": "100"})
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen([str(SCRIPT), "sync", *args], cwd=home, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=slave, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed: the command ended
+                break
+            if not chunk:
+                break
+            shown += chunk
+        return process.wait(timeout=120), shown.decode("utf-8", errors="replace")
+    finally:
+        os.close(master)
+
+
+def test_the_read_phase_shows_progress_on_a_terminal_only(tmp_path):
+    export = csv_with_controls(tmp_path / "cx.csv")
+    args = ("grades", "--from", f"csv:{export}", "--to", f"xlsx:{tmp_path / 'jw.xlsx'}?{DRAFT}", "--dry-run")
+    code, shown = _on_a_terminal(tmp_path, *args)
+    assert code == 0, shown
+    assert "reading: 3" in shown, "the rows read are counted on the terminal"
+    code, shown = _on_a_terminal(tmp_path, *args, "--json")
+    assert code == 0 and "reading" not in shown
+    assert "reading" not in cli(tmp_path, *args).stderr, "quiet when stderr is not a terminal"
