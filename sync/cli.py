@@ -36,6 +36,7 @@ from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
 
 from .cli_show import Refused as _Refused
+from .cli_show import SafeStream
 from .cli_show import emit as _emit
 from .cli_show import runs as _runs
 from .cli_show import status as _status
@@ -148,8 +149,9 @@ def _setup() -> None:
 class _Bars:
     """tqdm progress bars on a terminal; nothing when stderr is not one."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, out=None):
         self.enabled = enabled
+        self.out = out or sys.stderr
         self.bars: dict[str, Any] = {}
 
     def __call__(self, phase: str, done: int, total: int) -> None:
@@ -160,10 +162,12 @@ class _Bars:
         bar = self.bars.get(phase)
         if bar is None:
             bar = self.bars[phase] = tqdm(total=total or None, desc=_(PHASES.get(phase, phase)), unit="",
-                                          file=sys.stderr, leave=False)
+                                          file=self.out, leave=False)
         if total and bar.total != total:
             bar.total = total
         bar.update(done - bar.n)
+        if not total:
+            bar.refresh()  # a count with no end (records read): the reader calls at most every 0.2 s, show each
 
     def close(self) -> None:
         for bar in self.bars.values():
@@ -289,7 +293,9 @@ def main(argv: list[str] | None = None, prog: str = "mooc-bridge sync") -> int:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except _Usage as usage:
         return usage.code
-    bars = _Bars(sys.stderr.isatty() and not getattr(args, "json", False))
+    bars = _Bars(sys.stderr.isatty() and not getattr(args, "json", False), sys.stderr)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)  # nothing from a file reaches a tty raw
     try:
         _setup()
         from .runner import SyncRefused
@@ -323,3 +329,4 @@ def main(argv: list[str] | None = None, prog: str = "mooc-bridge sync") -> int:
         return 1
     finally:
         bars.close()
+        sys.stdout, sys.stderr = streams

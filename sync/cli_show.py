@@ -8,10 +8,11 @@ import sys
 from typing import Any
 
 from adapters.i18n import Translator
+from adapters.text import visible
 
 _ = Translator.for_package("sync").gettext
 
-__all__ = ["SHOWN", "emit", "print_summary", "runs", "status", "status_code"]
+__all__ = ["SHOWN", "SafeStream", "emit", "print_summary", "runs", "status", "status_code"]
 
 SHOWN = 50
 """At most this many entries of each list are printed (the report has them all)."""
@@ -23,6 +24,26 @@ class Refused(Exception):
     def __init__(self, message: str, code: int):
         super().__init__(message)
         self.message, self.code = message, code
+
+
+class SafeStream:
+    """A text stream that shows every control character written to it as ``\\uXXXX`` (:func:`adapters.text.visible`).
+
+    ``mooc-bridge sync`` prints through it (summaries, JSON, errors), so a name, a file name or a message carrying
+    an escape sequence from a source file never reaches the terminal as one — one place for every printer.
+    Progress bars write to the stream underneath (:attr:`raw`).
+    """
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its control characters made visible; return the length given (as streams do)."""
+        self.raw.write(visible(text))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
 
 
 def print_summary(data: dict[str, Any], out) -> None:

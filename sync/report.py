@@ -15,6 +15,7 @@ from typing import Any
 from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
 from adapters.records import Score
+from adapters.text import visible, visible_all
 
 from .hold import HOLD_REASONS
 from .matching import REVIEW_REASONS
@@ -286,7 +287,7 @@ def render_html(data: dict[str, Any]) -> str:
         "lang": "zh-CN" if _("Sync report") != "Sync report" else "en",
     }
     engine = Engine(dirs=[str(_TEMPLATE.parent.parent)], autoescape=True)
-    return engine.get_template("sync/report.html").render(Context(context))
+    return engine.get_template("sync/report.html").render(Context(visible_all(context)))  # no raw control chars
 
 
 def write_report(data: dict[str, Any], path: str | Path) -> Path:
@@ -295,6 +296,6 @@ def write_report(data: dict[str, Any], path: str | Path) -> Path:
     if path.suffix.lower() in (".html", ".htm"):
         path.write_text(render_html(data), encoding="utf-8")
     else:
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        path.write_text(visible(json.dumps(data, ensure_ascii=False, indent=1, default=str)), encoding="utf-8")
     return path
 

@@ -10,6 +10,7 @@ target does not have them yet.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -91,12 +92,16 @@ def _noop(_phase: str, _done: int, _total: int) -> None:
 
 
 def _read(adapter: Adapter, stream: str, scope: ReadScope, progress: Progress, counted: list[int]) -> list[Record]:
+    """Read a stream, reporting the records read so far at most every 0.2 s (a slow API shows each few)."""
     records = []
+    shown = 0.0
     for record in adapter.read(stream, scope):
         records.append(record)
         counted[0] += 1
-        if counted[0] % 1000 == 0:
+        if (now := time.monotonic()) - shown >= 0.2:
             progress("read", counted[0], 0)
+            shown = now
+    progress("read", counted[0], 0)
     return records
 
 

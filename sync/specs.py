@@ -10,7 +10,8 @@ Examples::
 The scheme picks the adapter; the location is a path or a URL; options follow the first ``?`` and are
 ``&``-separated ``name=value`` pairs, percent-decoded (``+`` stays ``+``, so course keys need no escaping).
 A bare path ending in ``.xlsx`` or ``.csv`` needs no scheme. Secrets never go in a SPEC: adapters read
-credentials from the environment; options whose name looks secret are refused, so the journal never
+credentials from the environment; options whose name looks secret and URLs with a password
+(``https://user:pass@host``) are refused before anything is printed or journalled, so the journal never
 stores one. Adapters are found in :data:`SCHEMES` (module, class) and built with ``from_spec(location,
 options)``: ``oneroster`` (REST) and ``oneroster-csv`` (bundles) are the OneRoster adapters.
 """
@@ -43,6 +44,8 @@ scheme, else the one adapter class in it that has ``from_spec``."""
 
 # a token itself is secret (token, access_token, refresh_token); where to get one (token_url) is not
 _SECRET = re.compile(r"secret|passw|(^|_)token$|api_?key|credential", re.IGNORECASE)
+# user:password@ in any URL of the SPEC (the location or an option such as token_url=…)
+_PASSWORD_IN_URL = re.compile(r"([a-z][a-z0-9+.-]*://)[^/?#@\s]*:[^/?#\s]*@", re.IGNORECASE)
 
 
 class SpecError(ValueError):
@@ -71,6 +74,9 @@ def parse_spec(text: str) -> Spec:
     text = (text or "").strip()
     if not text:
         raise SpecError(_("The SPEC is empty."))
+    if _PASSWORD_IN_URL.search(text) or _PASSWORD_IN_URL.search(unquote(text)):  # before any message echoes text
+        raise SpecError(_("Do not put a password in a SPEC URL ({url}); set credentials in the environment.").format(
+            url=_PASSWORD_IN_URL.sub(r"\1***@", unquote(text))), "secret_in_spec")
     scheme, rest = None, text
     head, sep, tail = text.partition(":")
     if sep and head.lower() in SCHEMES:
@@ -128,7 +134,5 @@ def open_spec(text: str | Spec, **extra: Any) -> Adapter:
     spec = text if isinstance(text, Spec) else parse_spec(text)
     cls = _adapter_class(spec.scheme)
     options: dict[str, Any] = dict(spec.options)
-    if spec.scheme in ("xlsx", "csv") and Path(spec.location).suffix.lower() != "." + spec.scheme:
-        options.setdefault("format", spec.scheme)
     options.update(extra)
     return cls.from_spec(spec.location, options)

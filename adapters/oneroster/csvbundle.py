@@ -25,6 +25,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -42,6 +43,10 @@ _ = Translator.for_package("adapters").gettext
 
 MANIFEST = "manifest.csv"
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*\.csv$")
+_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, UnicodeDecodeError, RuntimeError,
+               EOFError, OSError, zlib.error)
+"""What :mod:`zipfile` raises on a damaged or unsupported archive."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ class BundleReader:
         except FileNotFoundError:
             raise _error(_("The OneRoster bundle {path} does not exist.").format(path=self.path), "missing_file",
                          str(self.path)) from None
-        except (zipfile.BadZipFile, OSError) as exc:
+        except _ZIP_ERRORS as exc:  # truncated, not a zip, names that are not UTF-8 though flagged so
             raise _error(_("{path} is not a zip file ({reason}).").format(path=self.path, reason=exc), "bad_zip",
                          str(self.path)) from None
         try:
@@ -145,6 +150,9 @@ class BundleReader:
             if info.is_dir() or not _SAFE_NAME.match(name):
                 raise _error(_("The bundle entry {name!r} is not allowed: every file must be a .csv at the zip's "
                                "root.").format(name=name), "unsafe_entry", name)
+            if info.flag_bits & 0x1 or info.compress_type not in _COMPRESSION:
+                raise _error(_("{file} in the bundle is encrypted or compressed in a way that is not read; zip it "
+                               "again without a password (deflate).").format(file=name), "bad_zip", name)
             if name in entries:
                 raise _error(_("The bundle holds {name} twice.").format(name=name), "duplicate_entry", name)
             if info.file_size > self.limits.max_file_bytes:
@@ -163,7 +171,12 @@ class BundleReader:
 
     def _lines(self, name: str) -> Iterator[tuple[int, list[str]]]:
         info = self.entries[name]
-        raw = io.BufferedReader(_Bounded(self.zip.open(info), min(info.file_size, self.limits.max_file_bytes), name))
+        try:
+            member = self.zip.open(info)
+        except _ZIP_ERRORS as exc:
+            raise _error(_("{file} in the bundle cannot be unpacked ({reason}).").format(file=name, reason=exc),
+                         "bad_zip", name) from None
+        raw = io.BufferedReader(_Bounded(member, min(info.file_size, self.limits.max_file_bytes), name))
 
         def decoded() -> Iterator[str]:
             for number, data in enumerate(raw, start=1):
@@ -182,6 +195,9 @@ class BundleReader:
         except csv.Error as exc:
             raise _error(_("{file} line {line} is not valid CSV: {reason}").format(
                 file=name, line=reader.line_num, reason=exc), "bad_csv", name, reader.line_num) from None
+        except _ZIP_ERRORS as exc:  # a damaged member: bad CRC, broken deflate data, a truncated file
+            raise _error(_("{file} in the bundle cannot be unpacked ({reason}).").format(file=name, reason=exc),
+                         "bad_zip", name, reader.line_num or None) from None
         finally:
             raw.close()
 

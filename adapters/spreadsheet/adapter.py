@@ -28,13 +28,15 @@ from .draft_target import DraftTarget
 from .headers import Detection, detect, load_profiles, parse_mapping
 from .options import OPTIONS, as_bool, as_delimiter, as_int, split_term
 from .reading import Limits, Table, open_table
-from .rows import ParsedRow, RowIssue, parse_rows
+from .rows import ParsedRow, RowIssue, cleaned_issues, parse_rows
 from .writing import Draft
 
 __all__ = ["ADAPTERS", "CsvAdapter", "SpreadsheetAdapter", "XlsxAdapter"]
 
 _ = Translator.for_package("adapters").gettext
 
+_DRAFT_SUFFIXES = {"xlsx": (".xlsx",), "csv": (".csv", ".txt", ".tsv")}
+_SHEET_SUFFIXES = {".xlsx", ".csv", ".txt", ".tsv", ".xls", ".xlsm", ".xlsb", ".et", ".ods"}
 _KINDS = {"scores": ("grades", "import"), "persons": ("grades", "roster", "import"),
           "enrollments": ("roster", "grades", "import")}
 
@@ -87,6 +89,13 @@ class SpreadsheetAdapter(DraftTarget, Adapter):
         self._lock = threading.Lock()
         if not self._is_draft_target():
             self.writes = frozenset()  # a source file is never written to; only a draft profile makes a target
+        elif self.path.suffix.lower() in _SHEET_SUFFIXES - set(_DRAFT_SUFFIXES[self.format]):
+            # reading goes by content, but a person opens the draft by its name: Excel must not misread it
+            raise DataError(_("{scheme}: writes the draft as {kind}, but {name} is named as another kind of file; "
+                              "name it {suffix} or use the SPEC scheme that fits its name.").format(
+                scheme=self.name, kind=self.format.upper(), name=self.path.name,
+                suffix=_DRAFT_SUFFIXES[self.format][0]),
+                code="suffix_mismatch", where={"file": str(self.path)})
 
     # construction from a SPEC ----------------------------------------------------------------------------
 
@@ -101,7 +110,9 @@ class SpreadsheetAdapter(DraftTarget, Adapter):
         ``term`` (2025-2026-1) or ``year`` + ``semester``, ``scale`` (记分制 of the draft: percent/百分制,
         five_level/五级制, two_level/两级制), ``exam_kind`` (考试性质, default 正常考试), ``components``
         (true: a score per component column), ``overwrite`` (true: replace a file mooc-bridge did not write),
-        ``scales`` (a grade-scale JSON file), ``max_rows``, ``max_cell_chars``, ``decimals``, ``source``
+        ``scales`` (a grade-scale JSON file), ``max_rows``, ``max_cell_chars``, ``max_sheet_mb`` (one worksheet
+        unpacked, default 256), ``max_part_mb`` (shared strings and other parts unpacked, default 16),
+        ``decimals``, ``source``
         (the label records carry). Unknown options raise :class:`DataError` ``bad_option``.
         """
         if cls is SpreadsheetAdapter:
@@ -111,8 +122,11 @@ class SpreadsheetAdapter(DraftTarget, Adapter):
             raise DataError(_("Unknown option {options} for {scheme}. Options: {known}.").format(
                 options=", ".join(unknown), scheme=cls.name, known=", ".join(sorted(OPTIONS | {"map.ROLE"}))),
                 code="bad_option")
+        mib = 2**20
         limits = Limits(max_rows=as_int(options, "max_rows", Limits.max_rows),
-                        max_cell_chars=as_int(options, "max_cell_chars", Limits.max_cell_chars))
+                        max_cell_chars=as_int(options, "max_cell_chars", Limits.max_cell_chars),
+                        max_sheet_bytes=as_int(options, "max_sheet_mb", Limits.max_sheet_bytes // mib) * mib,
+                        max_part_bytes=as_int(options, "max_part_mb", Limits.max_part_bytes // mib) * mib)
         scales = GradeScales.load(options["scales"]) if options.get("scales") else None
         return cls(
             location, profile=options.get("profile") or None,
@@ -193,6 +207,7 @@ class SpreadsheetAdapter(DraftTarget, Adapter):
             parsed = parse_rows(table.rows(detection.sheet), detection, source=source, scales=self.scales,
                                 course_id=self.course, components=self.components, issues=issues, held=held,
                                 file=str(self.path))
+            issues.extend(cleaned_issues(table.cleaned, detection))
             if table.truncated_columns:
                 issues.insert(0, RowIssue(detection.header_row, None, "columns_ignored", _(
                     "Columns after the first {limit} were ignored.").format(limit=self.limits.max_columns), "warning"))

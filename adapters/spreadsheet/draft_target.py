@@ -18,6 +18,7 @@ from ..errors import AdapterError, DataError, FatalError
 from ..grading import decide_grade
 from ..i18n import Translator
 from ..records import Person, Record, Score
+from ..text import clean
 from .fingerprints import GRADE_ROLES
 from .headers import Profile, find_profile
 from .writing import Draft, same_row
@@ -214,8 +215,8 @@ class DraftTarget:
         assert output is not None
         grade, remark = self._grade_cell(record, where, output.decimals if self.decimals is None else self.decimals)
         values = {
-            "student_number": person.student_number, "name": person.name, "course_id": course,
-            "course_title": self.course_name, "year": self.year,
+            "student_number": person.student_number, "name": _writable(person.name), "course_id": course,
+            "course_title": _writable(self.course_name), "year": self.year,
             "semester": output.semester_names.get(self.semester or "", self.semester) if self.semester else None,
             "total": grade, "scale_name": self.scales.scale_name(self.scale),
             "exam_kind": self.exam_kind or output.exam_kind, "remark": remark,
@@ -270,6 +271,12 @@ class DraftTarget:
                      value=float(total) if numeric else None, text=None if numeric else total,
                      scale="percent" if numeric else scale, status=status)
 
+
+
+def _writable(text: str | None) -> str | None:
+    """Text without the control characters a workbook cannot hold (a name read from Open edX, a SPEC option):
+    one bad name must not fail the whole batch of the draft."""
+    return clean(text, keep_breaks=False) if text else text
 
 
 class _Skip(Exception):

@@ -208,7 +208,8 @@ class Detection:
             "sheet": self.sheet,
             "header_row": self.header_row,
             "reason": self.reason,
-            "matched": [{"header": self.headers[col], "role": role, "column": _letter(col)}
+            "matched": [{"header": self.headers[col] if col < len(self.headers) else "", "role": role,
+                         "column": _letter(col)}
                         for role, col in sorted(self.columns.items(), key=lambda item: item[1])],
             "components": [{"header": header, "column": _letter(col)} for col, header in self.components.items()],
             "missing": self.missing,
@@ -301,6 +302,7 @@ def detect(rows: Sequence[tuple[int, Sequence[Any]]], profiles: dict[str, Profil
     if profile:
         candidates = [find_profile(profiles, profile)]
     rows = [(n, v) for n, v in rows if header_row is None or n == header_row]
+    _check_mapped_columns(mapping, max((len(v) for _n, v in rows), default=0), where)
     best: list[Detection] = []
     tried: list[Detection] = []
     for number, values in rows[:HEADER_SEARCH_ROWS]:
@@ -328,6 +330,19 @@ def detect(rows: Sequence[tuple[int, Sequence[Any]]], profiles: dict[str, Profil
                         .format(headers=", ".join(mapping.values()), n=HEADER_SEARCH_ROWS), code="bad_mapping",
                         where=where)
     return _choose(best, tried, forced=bool(profile), where=where)
+
+
+def _check_mapped_columns(mapping: dict[str, str], width: int, where: dict) -> None:
+    """A ``col:Z`` mapping beyond the last column of the sheet's first rows is a clear ``bad_mapping``."""
+    for role, spec in mapping.items():
+        col = _column_index(spec, []) if spec.lower().startswith("col:") else None
+        if col is None and spec.lower().startswith("col:"):
+            raise DataError(_("map.{role}={spec}: {column} is not a column letter (A to ZZZ).").format(
+                role=role, spec=spec, column=spec[4:].strip()), code="bad_mapping", where=where)
+        if col is not None and width and col >= width:
+            raise DataError(_("map.{role}={spec}: the sheet has no column {column}; its columns are A to {last}.")
+                            .format(role=role, spec=spec, column=_letter(col), last=_letter(width - 1)),
+                            code="bad_mapping", where={**where, "column": _letter(col)})
 
 
 def _row_quality(detections: list[Detection]) -> tuple[bool, int]:

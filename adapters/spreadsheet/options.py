@@ -13,7 +13,7 @@ _ = Translator.for_package("adapters").gettext
 OPTIONS = frozenset({
     "profile", "profiles", "encoding", "delimiter", "sheet", "header_row", "columns", "course", "course_name",
     "term", "year", "semester", "scale", "exam_kind", "components", "overwrite", "scales", "max_rows",
-    "max_cell_chars", "decimals", "source",
+    "max_cell_chars", "decimals", "source", "max_sheet_mb", "max_part_mb",
 })
 _TRUE = {"1", "true", "yes", "on", "是"}
 _FALSE = {"0", "false", "no", "off", "否", ""}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,25 +25,18 @@ from typing import Any
 
 from ..errors import DataError
 from ..i18n import Translator
+from ..text import clean, has_controls
+from .encodings import decode_lines
+from .limits import Limits
+from .xlsxzip import check_workbook, damaged
 
-__all__ = ["Limits", "Oversized", "Table", "decode_text", "open_table"]
+__all__ = ["Limits", "OddRow", "Oversized", "Table", "decode_text", "open_table"]
 
 _ = Translator.for_package("adapters").gettext
 
 EXCEL_MAX_ROWS = 1_048_576
-_REFUSED_SUFFIXES = {".xls", ".xlsm", ".xltm", ".xlsb", ".xlam", ".et", ".ods", ".numbers"}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what is read; exceeding one is a :class:`DataError` (or, for a cell, a row issue)."""
-
-    max_bytes: int = 50 * 1024 * 1024
-    max_unzipped: int = 400 * 1024 * 1024
-    max_ratio: int = 1000
-    max_rows: int = 200_000
-    max_columns: int = 200
-    max_cell_chars: int = 2_000
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file (MS-CFB §2.2): .xls, or an encrypted .xlsx
+_BIFF_RAW = {b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08"}  # BOF of Excel 2.x-4.x files (no OLE2 wrapper)
 
 
 class Oversized:
@@ -56,6 +49,12 @@ class Oversized:
 
     def __repr__(self) -> str:
         return f"Oversized({self.length})"
+
+
+class OddRow(tuple):
+    """The cells of a CSV row whose line is not in the file's encoding: its text cannot be trusted."""
+
+    __slots__ = ()
 
 
 @dataclass
@@ -72,6 +71,10 @@ class Table:
     _text: str | None = None
     _handle: Any = None
     truncated_columns: bool = False
+    odd_lines: set[int] = field(default_factory=set)
+    """CSV lines not in the file's encoding (:mod:`.encodings`); their rows come as :class:`OddRow`."""
+    cleaned: set[tuple[int, int]] = field(default_factory=set)
+    """``(row, column index)`` of every cell whose control characters were removed (see :mod:`adapters.text`)."""
 
     def rows(self, sheet: str | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """Yield ``(row_number, values)`` (1-based, as Excel numbers rows), at most ``max_columns`` values each.
@@ -83,6 +86,7 @@ class Table:
         for number, values in source:
             if number > EXCEL_MAX_ROWS:
                 break
+            odd = isinstance(values, OddRow)
             if len(values) > limits.max_columns:
                 if any(v not in (None, "") for v in values[limits.max_columns:]):
                     self.truncated_columns = True
@@ -93,7 +97,18 @@ class Table:
                         _("The file has more than {limit} rows; split it or raise the limit.").format(
                             limit=limits.max_rows), code="too_many_rows", where={"file": str(self.path), "row": number})
                 continue
-            yield number, tuple(_bounded(v, limits.max_cell_chars) for v in values)
+            cells = tuple(self._cell(number, index, v) for index, v in enumerate(values))
+            yield number, OddRow(cells) if odd else cells
+
+    def _cell(self, number: int, index: int, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if self.format == "xlsx" and "_x" in value:
+            value = _ooxml_unescape(value)
+        if has_controls(value):
+            self.cleaned.add((number, index))
+            value = clean(value)
+        return _bounded(value, self.limits.max_cell_chars)
 
     def _xlsx_rows(self, sheet: str | None) -> Iterator[tuple[int, tuple[Any, ...]]]:
         name = sheet if sheet is not None else self.sheet_names[0]
@@ -110,10 +125,13 @@ class Table:
 
     def _csv_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         reader = csv.reader(io.StringIO(self._text or ""), delimiter=self.delimiter or ",")
-        number = 0
+        number = last_line = 0
         try:
             for number, values in enumerate(reader, start=1):
-                yield number, tuple(values)
+                lines = range(last_line + 1, reader.line_num + 1)
+                last_line = reader.line_num
+                odd = self.odd_lines and any(line in self.odd_lines for line in lines)
+                yield number, OddRow(values) if odd else tuple(values)
         except csv.Error as error:
             raise DataError(_("Row {row} of the CSV file cannot be read: {details}").format(
                 row=number + 1, details=error), code="bad_csv", where={"file": str(self.path), "row": number + 1},
@@ -141,12 +159,16 @@ def _bounded(value: Any, max_chars: int) -> Any:
     return value
 
 
-def _corrupt(path: Path, error: BaseException) -> DataError:
-    return DataError(
-        _("{name} is not a readable Excel workbook (it may be damaged): {details}").format(
-            name=path.name, details=str(error)[:200] or type(error).__name__),
-        code="corrupt_file", where={"file": str(path)},
-    )
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _ooxml_unescape(value: str) -> str:
+    """Undo the ``_xHHHH_`` escapes a workbook uses for characters XML cannot hold (ECMA-376 Part 1, §22.9.2.19
+    ST_Xstring), as Excel shows them: ``_x001B_`` is ESC, ``_x005F_`` an underscore."""
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
+_corrupt = damaged
 
 
 def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
@@ -169,17 +191,13 @@ def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str 
     if size > limits.max_bytes:
         raise DataError(_("{name} is {size} MB; files up to {limit} MB are read.").format(
             name=path.name, size=size // 2**20, limit=limits.max_bytes // 2**20), code="file_too_large", where=where)
-    suffix = path.suffix.lower()
     with path.open("rb") as handle:
         head = handle.read(4096)
-    if suffix in _REFUSED_SUFFIXES or head.startswith(b"\xd0\xcf\x11\xe0"):
-        if _looks_like_html(head):
-            raise DataError(_("{name} is a web page saved with a spreadsheet name, not a workbook. Open it in Excel "
-                              "and save it as \"Excel Workbook (*.xlsx)\".").format(name=path.name),
-                            code="html_table", where=where)
-        raise DataError(_("{name} is an old .xls, macro-enabled, password-protected or non-Excel workbook, which "
-                          "is not read. Open it in Excel or WPS and save it as \"Excel Workbook (*.xlsx)\" without "
-                          "a password.").format(name=path.name), code="unsupported_format", where=where)
+    # by content, never by name: platforms export HTML tables and CSV text under .xls names
+    if head.startswith(_OLE2) or head[:2] in _BIFF_RAW:
+        raise DataError(_("{name} is an Excel 97-2003 workbook (.xls) or a password-protected workbook, which is "
+                          "not read. Open it in Excel or WPS and save it as \"Excel Workbook (*.xlsx)\" without a "
+                          "password.").format(name=path.name), code="unsupported_format", where=where)
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, limits)
     if _looks_like_html(head):
@@ -191,12 +209,24 @@ def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str 
     if not utf16 and b"\x00" in raw[:65536]:
         raise DataError(_("{name} is neither an .xlsx workbook nor a CSV text file.").format(name=path.name),
                         code="not_a_spreadsheet", where=where)
-    text, used = decode_text(raw, encoding, where=where)
+    odd: set[int] = set()
+    if encoding or raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf8(raw):
+        text, used = decode_text(raw, encoding, where=where)
+    else:
+        text, used, odd = decode_lines(raw)  # not one encoding throughout: the odd lines' rows are refused
     if "\x00" in text[:65536]:
         raise DataError(_("{name} is neither an .xlsx workbook nor a CSV text file.").format(name=path.name),
                         code="not_a_spreadsheet", where=where)
     return Table(path=path, format="csv", encoding=used, delimiter=delimiter or _sniff_delimiter(text),
-                 sheet_names=[path.stem], limits=limits, _text=text)
+                 sheet_names=[path.stem], limits=limits, _text=text, odd_lines=odd)
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _looks_like_html(head: bytes) -> bool:
@@ -206,22 +236,7 @@ def _looks_like_html(head: bytes) -> bool:
 
 def _open_xlsx(path: Path, limits: Limits) -> Table:
     where = {"file": str(path)}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            names = {member.filename for member in members}
-            total = 0
-            for member in members:
-                total += member.file_size
-                if member.file_size > 1_000_000 and member.file_size > limits.max_ratio * max(member.compress_size, 1):
-                    raise DataError(_("{name} expands to far more than its size (a zip bomb?) and is not read.").format(
-                        name=path.name), code="zip_bomb", where=where)
-            if total > limits.max_unzipped:
-                raise DataError(_("{name} expands to {size} MB; workbooks up to {limit} MB unpacked are read.").format(
-                    name=path.name, size=total // 2**20, limit=limits.max_unzipped // 2**20),
-                    code="zip_bomb", where=where)
-    except zipfile.BadZipFile as error:
-        raise _corrupt(path, error) from None
+    names = check_workbook(path, limits)
     if "xl/workbook.xml" not in names:
         raise DataError(_("{name} is a zip file but not an Excel workbook (.xlsx). Save it from Excel or WPS as "
                           "\"Excel Workbook (*.xlsx)\".").format(name=path.name), code="not_a_spreadsheet", where=where)

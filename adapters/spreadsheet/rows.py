@@ -23,9 +23,9 @@ from ..i18n import Translator
 from ..i18n import gettext_noop as N_
 from ..records import Person, Score, normalize_code
 from .headers import Detection, _letter
-from .reading import Oversized
+from .reading import OddRow, Oversized
 
-__all__ = ["ParsedRow", "RowIssue", "parse_rows"]
+__all__ = ["ParsedRow", "RowIssue", "cleaned_issues", "parse_rows"]
 
 _ = Translator.for_package("adapters").gettext
 
@@ -144,6 +144,22 @@ def parse_rows(rows, detection: Detection, *, source: str, scales: GradeScales, 
     return _dedupe(parsed, issues, held, file)
 
 
+def cleaned_issues(cleaned: set[tuple[int, int]], detection: Detection) -> list[RowIssue]:
+    """A warning per data row that had control characters (ESC, 0x01…) taken out of a cell: the row is read."""
+    by_row: dict[int, list[int]] = {}
+    for number, col in sorted(cleaned):
+        if number > detection.header_row:
+            by_row.setdefault(number, []).append(col)
+    issues = []
+    for number, cols in by_row.items():
+        names = [detection.headers[c] if c < len(detection.headers) and detection.headers[c] else _letter(c)
+                 for c in cols]
+        issues.append(RowIssue(number, names[0], "control_characters", _(
+            "Control characters (such as ESC) were removed from {columns}; check the row.").format(
+            columns=", ".join(names)), "warning"))
+    return issues
+
+
 def _row_text(values, limit: int = 120) -> str:
     """The cells of a raw row, for a person to recognise it (bounded, control characters dropped)."""
     text = " ".join(str(v) for v in values if v not in (None, "") and not isinstance(v, Oversized))
@@ -242,6 +258,11 @@ class _RowParser:
             raise _RowProblem("bad_student_number", _("{value} is not a 学号; the row was left out.").format(
                 value=student_number[:30]), self.header("student_number"), severity)
         self.student_number = student_number
+        if isinstance(values, OddRow):
+            raise _RowProblem("bad_encoding", _(
+                "The row is in another text encoding than the rest of the file (for example GBK in a UTF-8 file), so "
+                "its text cannot be trusted; it was left out and the student is held for review. Save the whole "
+                "file in one encoding (UTF-8)."), None)
         person = self.person(student_number, cell, number, issues)
         course = read_code(cell("course_id"), self.header("course_id") or "") or self.course_id
         row = ParsedRow(row=number, person=person, course_id=course,

@@ -184,3 +184,50 @@ def test_messages_are_translated(tmp_path):
     with translation.override("zh-hans"):
         error = read_error(tmp_path / "nope.xlsx")
     assert "不存在" in error.message
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_control_characters_are_removed_per_cell_and_the_row_reported(tmp_path, suffix):
+    from tests.sync.hostile_files import csv_with_controls, xlsx_with_controls
+
+    make = csv_with_controls if suffix == "csv" else xlsx_with_controls
+    adapter = XlsxAdapter.from_spec(str(make(tmp_path / f"cx.{suffix}")), {})
+    people = list(adapter.read("persons"))
+    assert [p.name for p in people] == ["张伟", "王芳", "李娜"]
+    found = [(i["row"], i["column"], i["code"], i["severity"]) for i in adapter.issues]
+    assert found == [(2, "姓名", "control_characters", "warning"), (3, "姓名", "control_characters", "warning")]
+
+
+def test_clean_and_visible():
+    from adapters.text import clean, visible
+
+    assert clean("a\x1b[1;31mb\x1b]0;title\x07c\x9b2Jd\x01e\x7f") == "abcde"
+    assert clean("备注\n第二行\t") == "备注\n第二行\t"
+    assert clean("a\r\nb", keep_breaks=False) == "a  b"
+    assert visible("x\x1b[2Jy\u202ez\n") == "x\\u001b[2Jy\\u202ez\n"
+
+
+def test_a_utf8_csv_with_one_gbk_line_refuses_that_row_only(tmp_path):
+    from tests.sync.hostile_files import mixed_encoding_csv
+
+    adapter = CsvAdapter.from_spec(str(mixed_encoding_csv(tmp_path / "m.csv", gbk_learner=2)), {})
+    people = list(adapter.read("persons"))
+    assert [p.name for p in people] == ["张伟", "李娜", "刘洋"], "no mojibake: the file is read as UTF-8"
+    assert adapter.report["encoding"] == "utf-8"
+    assert [(i["row"], i["code"], i["severity"]) for i in adapter.issues] == [(3, "bad_encoding", "error")]
+    assert [(h.person.student_number, h.code, h.rows) for h in adapter.held_back()] == [
+        ("2025000002", "bad_encoding", [3])]
+
+
+def test_a_gbk_csv_with_one_utf8_line_refuses_that_row_only(tmp_path):
+    from tests.sync.registrar_files import NAMES, number
+
+    lines = ["学号,姓名,总成绩".encode("gbk")]
+    for n in range(1, 6):
+        lines.append(f"{number(n)},{NAMES[n - 1]},{80 + n}".encode("utf-8" if n == 4 else "gbk"))
+    path = tmp_path / "g.csv"
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    adapter = CsvAdapter.from_spec(str(path), {})
+    assert [p.name for p in adapter.read("persons")] == ["张伟", "王芳", "李娜", "陈静"]
+    assert adapter.report["encoding"] == "gb18030"
+    assert [(i["row"], i["code"]) for i in adapter.issues] == [(5, "bad_encoding")]
