@@ -30,19 +30,22 @@ from xblocks.i18n import TranslatedBlockMixin
 from xblocks.resources import PipelineResourcesMixin
 
 from . import assets, learner, links, sequences, staff, tracking, upload
+from .package import PackagePreparing as Preparing
 from .package import PackageUnavailable, load_package, package_store, require_package, table_of_contents
 from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
 from .studio import StudioMixin
+from .transfer import PackageTransferMixin
 from .web import html_response, json_response
 
 log = logging.getLogger(__name__)
 loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
+PREPARING = N_("This SCORM package is being prepared. Come back in a few minutes.")
 
 
 @XBlock.wants("settings", "user", "studio_user_permissions")
-class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, TranslatedBlockMixin,
+class ScormPlayerBlock(PipelineResourcesMixin, PackageTransferMixin, StudioMixin, StaffViewsMixin, TranslatedBlockMixin,
                        StudioEditableXBlockMixin, CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
     """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""
 
@@ -111,8 +114,9 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
         try:
             return load_package(store, self.package_sha256)
         except PackageUnavailable:
-            if not upload.ensure_package(self, store, bucket, self.package_sha256, self.package_file):
-                raise
+            state = upload.prepare_package(self, store, bucket, self.package_sha256, self.package_file)
+            if state != "ready":
+                raise Preparing(self.package_sha256) if state == "preparing" else PackageUnavailable(state) from None
         return load_package(store, self.package_sha256)
 
     def _settings(self) -> learner.Settings:
@@ -152,14 +156,14 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
     def student_view(self, context=None):
         """The player in the page (an iframe holding the launcher) or a button that opens it in a new window."""
         try:
-            package = self._package()
-            available = True
-        except PackageUnavailable:
-            package, available = None, False
+            package, available, preparing = self._package(), True, False
+        except PackageUnavailable as error:
+            package, available, preparing = None, False, isinstance(error, Preparing)
         context = {
             "title": self.display_name,
             "available": available,
-            "unavailable": _("This SCORM package is not available yet. Ask the course team to upload it again."),
+            "unavailable": _(PREPARING) if preparing else _(
+                "This SCORM package is not available yet. Ask the course team to upload it again."),
             "player_url": self.runtime.handler_url(self, "player") if available else "",
             "mode": self.display_mode,
             "height": max(240, min(self.height or 640, 4000)),
@@ -217,6 +221,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
         """The launcher page: the runtime API (scorm-again), the table of contents and the SCO's frame."""
         try:
             package = self._package()
+        except Preparing:  # a worker is importing it: try again shortly
+            return Response(status=503, text=_(PREPARING), headers={"Retry-After": "30"})
         except PackageUnavailable:
             return Response(status=404, text=_("This SCORM package is not available yet."))
         entries = table_of_contents(package, self.launch_item or None)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
+from tests.scorm.test_cmi import SCORM_AGAIN_12
 from xblocks.scorm import tracking
 
 from .test_commits import SCO_12, commit, launch
-from tests.scorm.test_cmi import SCORM_AGAIN_12
 
 PRIVATE = ("suspend_data", "lesson_location", "interactions", "student_response", "comments", "p3", "abc")
 
