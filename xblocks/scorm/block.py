@@ -29,20 +29,23 @@ from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 from xblocks.i18n import TranslatedBlockMixin
 from xblocks.resources import PipelineResourcesMixin
 
-from . import assets, learner, links, sequences, staff, upload
+from . import assets, learner, links, sequences, staff, tracking, upload
+from .package import PackagePreparing as Preparing
 from .package import PackageUnavailable, load_package, package_store, require_package, table_of_contents
 from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
 from .studio import StudioMixin
+from .transfer import PackageTransferMixin
 from .web import html_response, json_response
 
 log = logging.getLogger(__name__)
 loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
+PREPARING = N_("This SCORM package is being prepared. Come back in a few minutes.")
 
 
 @XBlock.wants("settings", "user", "studio_user_permissions")
-class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, TranslatedBlockMixin,
+class ScormPlayerBlock(PipelineResourcesMixin, PackageTransferMixin, StudioMixin, StaffViewsMixin, TranslatedBlockMixin,
                        StudioEditableXBlockMixin, CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
     """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""
 
@@ -111,8 +114,9 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
         try:
             return load_package(store, self.package_sha256)
         except PackageUnavailable:
-            if not upload.ensure_package(self, store, bucket, self.package_sha256, self.package_file):
-                raise
+            state = upload.prepare_package(self, store, bucket, self.package_sha256, self.package_file)
+            if state != "ready":
+                raise Preparing(self.package_sha256) if state == "preparing" else PackageUnavailable(state) from None
         return load_package(store, self.package_sha256)
 
     def _settings(self) -> learner.Settings:
@@ -152,14 +156,14 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
     def student_view(self, context=None):
         """The player in the page (an iframe holding the launcher) or a button that opens it in a new window."""
         try:
-            package = self._package()
-            available = True
-        except PackageUnavailable:
-            package, available = None, False
+            package, available, preparing = self._package(), True, False
+        except PackageUnavailable as error:
+            package, available, preparing = None, False, isinstance(error, Preparing)
         context = {
             "title": self.display_name,
             "available": available,
-            "unavailable": _("This SCORM package is not available yet. Ask the course team to upload it again."),
+            "unavailable": _(PREPARING) if preparing else _(
+                "This SCORM package is not available yet. Ask the course team to upload it again."),
             "player_url": self.runtime.handler_url(self, "player") if available else "",
             "mode": self.display_mode,
             "height": max(240, min(self.height or 640, 4000)),
@@ -217,6 +221,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
         """The launcher page: the runtime API (scorm-again), the table of contents and the SCO's frame."""
         try:
             package = self._package()
+        except Preparing:  # a worker is importing it: try again shortly
+            return Response(status=503, text=_(PREPARING), headers={"Retry-After": "30"})
         except PackageUnavailable:
             return Response(status=404, text=_("This SCORM package is not available yet."))
         entries = table_of_contents(package, self.launch_item or None)
@@ -226,9 +232,10 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
         record = self._record()
         first = request.GET.get("item") if request.GET.get("item") in scos else learner.resume_sco(record, scos)
         learner_id, learner_name = self._learner()
+        attempts_before, family = len(record.attempts), version_family(package.version)
         start = learner.launch(record, package, first, learner_id, learner_name, self._settings(), scos=scos)
         self.record = record.model_dump(mode="json")
-        family = version_family(package.version)
+        tracking.launch_events(self, family, start, first, attempts_before)
         config = {
             "version": family,
             "block": str(self.scope_ids.usage_id),
@@ -291,8 +298,10 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
         if learner.over_attempt_limit(record, package, sco):
             raise JsonHandlerError(409, _("You have used all the attempts this part of the course allows."))
         learner_id, learner_name = self._learner()
+        attempts_before = len(record.attempts)
         start = learner.launch(record, package, sco, learner_id, learner_name, self._settings(), scos=scos)
         self.record = record.model_dump(mode="json")
+        tracking.launch_events(self, version_family(package.version), start, sco, attempts_before)
         return {"sco": sco, "globals": global_objectives(package, record.current()), **start}
 
     @XBlock.json_handler
@@ -309,12 +318,12 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
     def start_attempt(self, data, suffix=""):
         """Close the attempt in progress and start the next one: a POST with the CSRF token from the block's page
         (a GET of the player never changes attempts). Answers the player URL to open."""
-        self._loaded_package()
-        record = self._record()
-        if not record.attempts or not learner.may_start(record, self._settings()):
+        package, record, settings = self._loaded_package(), self._record(), self._settings()
+        if not record.attempts or not learner.may_start(record, settings):
             raise JsonHandlerError(409, _("You cannot start another attempt."))
         record.start_attempt()
         self.record = record.model_dump(mode="json")
+        tracking.attempt_started(self, version_family(package.version), len(record.attempts), settings.attempts_allowed)
         return {"attempt": len(record.attempts), "player_url": self.runtime.handler_url(self, "player"),
                 "more": learner.may_start(record, self._settings())}
 
@@ -348,7 +357,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
         with sequences.guarded(str(self.scope_ids.usage_id), self._learner()[0], payload) as (verdict, stored):
             if verdict == "older":
                 return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": stored}
-            record = self._record()
+            record, sco = self._record(), payload.get("sco") if isinstance(payload, dict) else None
+            before = tracking.snapshot(record, package, sco, self._settings()) if sco in scos else None
             try:
                 result = learner.commit(record, package, payload, scos, self._settings())
             except learner.CommitRefused as refused:
@@ -362,6 +372,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
                 return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": result["seq"]}
             if result["changed"]:
                 self.record = record.model_dump(mode="json")
+                tracking.sco_changed(self, version_family(package.version), payload["attempt"], sco, before,
+                                     tracking.snapshot(record, package, sco, self._settings()))
                 self._publish(record, package, scos)
                 self.save()  # inside the transaction that claimed the sequence
         return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"]}
@@ -369,16 +381,21 @@ class ScormPlayerBlock(PipelineResourcesMixin, StudioMixin, StaffViewsMixin, Tra
     def _publish(self, record: LearnerRecord, package, scos, reset: bool = False) -> None:
         """Publish the grade and the completion, each only when it changed (a reset may bring the grade to 0)."""
         grade, completion = learner.grade_and_completion(record, package, scos, self._settings())
-        published = dict(self.published)
+        published, version = dict(self.published), version_family(package.version)
+        attempt = record.attempts[-1].number if record.attempts else 0
         if grade is None and reset and published.get("grade") is not None:
             grade = 0.0
         if grade is not None and grade != published.get("grade"):
             self.set_score(Score(raw_earned=grade * self.weight, raw_possible=self.weight))
             self._publish_grade(self.get_score())
             published["grade"] = grade
+            if not reset:  # a staff reset is not the learner's result
+                tracking.scored(self, version, attempt, grade, self.weight)
         if completion != published.get("completion"):
             self.emit_completion(completion)
             published["completion"] = completion
+            if completion >= 1.0 and not reset:
+                tracking.completed(self, version, attempt, grade)
         self.published = published
 
     def reset_learner_attempt(self, attempt_number: int | None) -> bool:

@@ -18,8 +18,8 @@ from scorm.model import Item, Package
 
 from .stores import MANIFEST, PackageStore, package_store
 
-__all__ = ["PackageUnavailable", "TocEntry", "find_item", "load_package", "package_store", "require_package",
-           "table_of_contents"]
+__all__ = ["PackagePreparing", "PackageUnavailable", "TocEntry", "find_item", "load_package", "package_store",
+           "require_package", "table_of_contents"]
 
 SETTINGS_KEY = "mooc_bridge_scorm"
 _CACHE: OrderedDict[str, Package] = OrderedDict()
@@ -29,6 +29,10 @@ _lock = Lock()
 
 class PackageUnavailable(Exception):
     """The block's package is not in storage (not imported yet, or storage is not shared with this server)."""
+
+
+class PackagePreparing(PackageUnavailable):
+    """The block's package is being imported by a worker from the course's files (a large one, on first use)."""
 
 
 def require_package(store: PackageStore, sha256: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .course_files import finish_preparation
 from .jobs import run_import
 from .stores import package_store
 
@@ -28,3 +29,22 @@ def import_package_task(job_id: str, name: str | None = None, where: dict | None
     elif "STORAGE_SECRET" in own:
         where = {**where, "STORAGE_SECRET": own["STORAGE_SECRET"]}
     run_import(package_store(where), job_id, name)
+
+
+@shared_task(name="mooc_bridge.scorm.prepare_package", ignore_result=True)
+def prepare_package_task(sha256: str, package_file: str, course_key: str | None = None,
+                         where: dict | None = None) -> None:
+    """Import package ``sha256`` from its course's file ``package_file`` (a large one, first used by a learner)."""
+    if not where:
+        from django.conf import settings
+
+        where = getattr(settings, "XBLOCK_SETTINGS", {}).get("mooc_bridge_scorm", {})
+    key = None
+    if course_key:
+        try:
+            from opaque_keys.edx.keys import CourseKey  # type: ignore
+
+            key = CourseKey.from_string(course_key)
+        except Exception:  # not in edx-platform: only COURSE_ASSETS_ROOT can hold the file
+            key = None
+    finish_preparation(package_store(where), where, key, sha256, package_file)

@@ -15,19 +15,19 @@ else Django's ``CELERY_BROKER_URL``.
 
 from __future__ import annotations
 
-import hashlib
+import json
 import logging
-import os
-import tempfile
-from pathlib import Path
+import time
 from typing import Any, BinaryIO
 
 from scorm.storage import is_sha256
 
+from . import course_files
 from .jobs import run_import, save_upload
 from .stores import PackageStore
 
-__all__ = ["DEFAULT_CELERY_MIN_BYTES", "celery_enabled", "ensure_package", "fetch_course_asset", "start_import"]
+__all__ = ["DEFAULT_CELERY_MIN_BYTES", "celery_enabled", "ensure_package",
+           "prepare_package", "start_import"]
 
 log = logging.getLogger(__name__)
 
@@ -72,63 +72,64 @@ def start_import(store: PackageStore, stream: BinaryIO, bucket: dict[str, Any],
 
 # -- a package already imported, by sha256 ------------------------------------------------------------------
 
-def fetch_course_asset(block, package_file: str) -> BinaryIO | None:
-    """The course file ``package_file`` (e.g. ``scorm/<sha256>.zip``) as a readable stream, or ``None``.
-
-    In the LMS the contentstore holds it (Studio flattens ``/`` to ``_`` in asset names); elsewhere the
-    operator may point ``COURSE_ASSETS_ROOT`` at a folder that mirrors the course's static files.
-    """
-    try:
-        from xmodule.contentstore.content import StaticContent  # type: ignore
-        from xmodule.contentstore.django import contentstore  # type: ignore
-    except Exception:  # not in edx-platform
-        return None
-    course_key = getattr(block.scope_ids.usage_id, "course_key", None)
-    if course_key is None:
-        return None
-    for name in (package_file.replace("/", "_"), package_file):
-        try:
-            content = contentstore().find(StaticContent.compute_location(course_key, name))
-        except Exception:  # NotFoundError and friends
-            log.debug("Course file %s not found as %s", package_file, name)
-            continue
-        handle = tempfile.TemporaryFile()
-        for chunk in content.stream_data() if hasattr(content, "stream_data") else [content.data]:
-            handle.write(chunk)
-        handle.seek(0)
-        return handle
-    return None
-
-
-def _local_asset(bucket: dict[str, Any], package_file: str) -> BinaryIO | None:
-    folder = bucket.get("COURSE_ASSETS_ROOT")
-    if not folder or not package_file or ".." in package_file.split("/"):
-        return None
-    path = Path(folder) / package_file
-    return open(path, "rb") if path.is_file() else None
+PREPARE_TIMEOUT = 3600  # seconds after which a queued preparation that left no trace is queued again
 
 
 def ensure_package(block, store: PackageStore, bucket: dict[str, Any], sha256: str, package_file: str) -> bool:
-    """Make sure package ``sha256`` is in storage, importing it from the course file ``package_file`` if needed.
-
-    The course file is imported only when its own sha256 is ``sha256``; returns whether the package is there.
-    """
+    """Make sure package ``sha256`` is in storage, importing it now from the course file ``package_file`` if needed
+    (authors in Studio: they are waiting for the report). Returns whether the package is there."""
     if not is_sha256(sha256):
         return False
     if store.has_package(sha256):
         return True
     if not package_file:
         return False
-    stream = fetch_course_asset(block, package_file) or _local_asset(bucket, package_file)
-    if stream is None:
-        return False
-    with stream:
-        digest = hashlib.sha256()
-        for chunk in iter(lambda: stream.read(1024 * 1024), b""):
-            digest.update(chunk)
-        if digest.hexdigest() != sha256:
-            log.warning("Course file %s does not match package %s; not imported", package_file, sha256)
-            return False
-        stream.seek(0)
-        result = store.import_package(stream, name=os.path.basename(package_file))
-    return result.stored and result.sha256 == sha256
+    return course_files.import_course_package(course_files.course_key_of(block), store, bucket, sha256, package_file)
+
+
+def prepare_package(block, store: PackageStore, bucket: dict[str, Any], sha256: str, package_file: str,
+                    course_key: Any = None) -> str:
+    """For a learner's request: ``ready`` when package ``sha256`` is in storage (a small course file is imported
+    now), ``preparing`` when a large one was handed to a Celery worker, ``missing`` when there is nothing to import.
+
+    A course file of at least ``CELERY_MIN_BYTES`` is never extracted inside the request when Celery is
+    configured: one task is queued (a marker ``.prepare/<sha256>.json`` keeps other learners from queueing more)
+    and the learner gets the "being prepared" page until the worker has stored it. ``course_key`` names another
+    course whose files to look in (a pasted unit's source course); by default the block's own.
+    """
+    if not is_sha256(sha256):
+        return "missing"
+    if store.has_package(sha256):
+        return "ready"
+    course_key = course_key if course_key is not None else course_files.course_key_of(block)
+    size = course_files.course_file_size(course_key, package_file, bucket) if package_file else None
+    if size is None:
+        return "missing"
+    if size >= int(bucket.get("CELERY_MIN_BYTES", DEFAULT_CELERY_MIN_BYTES)) and celery_enabled(bucket):
+        return _queue_preparation(store, bucket, course_key, sha256, package_file)
+    return "ready" if course_files.import_course_package(course_key, store, bucket, sha256, package_file) else "missing"
+
+
+def _queue_preparation(store: PackageStore, bucket: dict[str, Any], course_key, sha256: str,
+                       package_file: str) -> str:
+    marker = course_files.preparation_marker(sha256)
+    try:
+        status = json.loads(store.read(marker) or b"{}")
+    except ValueError:
+        status = {}
+    if status.get("state") == "failed":
+        return "missing"
+    if status.get("state") == "queued" and time.time() - float(status.get("at", 0)) < PREPARE_TIMEOUT:
+        return "preparing"
+    from .tasks import prepare_package_task
+
+    where = {key: bucket[key] for key in (*STORE_KEYS, "COURSE_ASSETS_ROOT") if key in bucket}
+    if not all(isinstance(value, str) for value in where.values()):
+        where = None
+    try:
+        prepare_package_task.delay(sha256, package_file, str(course_key) if course_key is not None else None, where)
+    except Exception:  # broker down: the page says "being prepared" and the next request tries again
+        log.warning("Celery unavailable to prepare SCORM package %s", sha256, exc_info=True)
+        return "preparing"
+    store.write(marker, json.dumps({"state": "queued", "at": time.time()}).encode())
+    return "preparing"

@@ -66,7 +66,7 @@ def test_full_scorm_again_commit_is_stored_and_graded_once(scorm):
     assert commit(scorm, block, SCORM_AGAIN_12, seq=1)["status"] == "duplicate"
     # a newer commit with the same outcome: stored, but grade and completion are not published again
     assert commit(scorm, block, {**SCORM_AGAIN_12, "cmi.suspend_data": "xyz"}, seq=2)["status"] == "applied"
-    assert len(scorm.events("alice")) == 2
+    assert len(scorm.results("alice")) == 2
     # a better score: one more grade event
     commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.score.raw": "95"}, seq=3)
     assert [data["value"] for _kind, data in scorm.events("alice", "grade")] == [0.85, 0.95]
@@ -117,7 +117,7 @@ def test_every_validation_rule_refuses_the_whole_commit(scorm, package, element,
     assert [p["code"] for p in answer["problems"]] == [code]
     assert answer["problems"][0]["element"] == element[:200]
     assert block.record["attempts"][0]["scos"] == {}  # nothing half-applied
-    assert scorm.events("alice") == []
+    assert scorm.results("alice") == []
 
 
 def test_too_many_elements_is_refused(scorm):
@@ -275,7 +275,7 @@ def test_a_commit_made_for_another_learner_is_refused_and_stores_nothing(scorm):
         answer = commit(scorm, bob, {**SCORM_AGAIN_12, "cmi.core.lesson_location": "alice-p9"}, seq=1, token=token)
         assert answer["result"] is False and answer["errorMessage"] == "wrong_learner" and answer["errorCode"] == 101
     assert json.dumps(bob.record, sort_keys=True) == before
-    assert scorm.events("bob") == []
+    assert scorm.results("bob") == []
     # alice's own commit, with her token, is stored in her record
     assert commit(scorm, alice, SCORM_AGAIN_12, seq=1)["result"] is True
     assert alice.record["attempts"][0]["scos"][SCO_12]["values"]["cmi.core.lesson_location"] == "p3"
