@@ -5,10 +5,12 @@ The Tutor plugin's init task (``xblocks/tutor/templates/mooc-bridge/tasks/lms/in
 of its arguments; arguments the real command would refuse make it exit 2 (argparse's usage error), as Django's
 ``BaseCommand`` does. The parsers declare the real commands' arguments, no more:
 
-- ``manage_user``: edx-platform ``common/djangoapps/student/management/commands/manage_user.py`` (as read in the
-  releases the search index holds; Tutor 22's own ``jobs/init/lms.sh`` calls it with ``--unusable-password`` on
-  Verawood): ``username``, ``email``, ``--remove``, ``--superuser``, ``--staff``, ``--unusable-password``,
-  ``--initial-password-hash``, ``-g/--groups``.
+- ``manage_user``: since openedx/openedx-platform#28118 it lives in edx-django-utils
+  (``edx_django_utils/user/management/commands/manage_user.py``, the LMS loads it with ``edx_django_utils.user`` in
+  ``INSTALLED_APPS``); Tutor 22's own ``jobs/init/lms.sh`` calls it with ``--unusable-password``: ``username``,
+  ``email``, ``--remove``, ``--superuser``, ``--staff``, ``--unusable-password``, ``--initial-password-hash``,
+  ``-g/--groups``. The real command also sets ``is_staff``/``is_superuser`` to exactly the flags given and refuses
+  an e-mail that differs from an existing user's, so the init task always passes the same e-mail and ``--staff``.
 - ``create_dot_application``: edx-platform
   ``openedx/core/djangoapps/oauth_dispatch/management/commands/create_dot_application.py``: ``name``,
   ``username``, ``--grant-type`` (django-oauth-toolkit's ``Application.GRANT_TYPES``: ``authorization-code``,

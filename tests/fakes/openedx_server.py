@@ -262,6 +262,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path.rstrip("/") == "/api/enrollment/v1/enrollments" and not lms.staff:
             # CourseEnrollmentsApiListView (openedx/core/djangoapps/enrollments/views.py): IsAdminUser
             return Response(403, {"developer_message": "You do not have permission to perform this action."})
+        if path.startswith("/api/courses/v0/import/") and not lms.staff:
+            # course_author_access_required (cms/djangoapps/contentstore/api/views/utils.py): 403 for a non-author
+            return Response(403, {"developer_message": "The requesting user does not have course author "
+                                  "permissions.", "error_code": "user_permissions"})
         wait = lms.throttle(username, path)
         if wait is not None:
             return Response(429, {"detail": f"Request was throttled. Expected available in {wait} seconds."},

@@ -122,12 +122,16 @@ def account(state: LmsState, req: Request) -> Response:
 
 
 def studio_import_status(state: LmsState, req: Request) -> Response:
-    """Studio's ``CourseImportView.get`` (``cms/djangoapps/contentstore/api/views/course_import.py``): the state of
-    the import task named by ``task_id`` and ``filename``; an unknown one fails inside its ``try`` and answers
-    ``400 internal_error`` (a course author's request reached the view); an unknown course is 404."""
-    if req.params["course_id"] not in state.courses:
-        return error(404, f"Unknown course {req.params['course_id']}", error_code="course_does_not_exist")
-    return error(400, "'NoneType' object has no attribute 'state'", error_code="internal_error")
+    """Studio's ``CourseImportView.get`` (``cms/djangoapps/contentstore/api/views/course_import.py``).
+
+    ``course_author_access_required`` (``cms/djangoapps/contentstore/api/views/utils.py``) lets a global staff caller
+    through for any course key, even one Studio does not have, and answers ``403 user_permissions`` otherwise (checked
+    in the dispatcher, which knows the caller). The
+    view then looks the task up by ``task_id`` and a name made from the course and ``filename``; an unknown task
+    leaves ``None``, whose ``.state`` fails inside its ``try``, re-raised as ``500 internal_error`` with the
+    exception's text (``DeveloperErrorViewMixin``, ``openedx/core/lib/api/view_utils.py``). So the status request
+    never says whether the course exists."""
+    return error(500, "'NoneType' object has no attribute 'state'", error_code="internal_error")
 
 
 def me(state: LmsState, req: Request) -> Response:

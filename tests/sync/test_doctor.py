@@ -62,8 +62,23 @@ def test_a_ready_lms_passes_every_check(lms, capsys):
     assert not lms.traffic.writes  # a preflight changes nothing
 
 
+def test_a_service_user_without_staff_fails_staff_and_studio(lms, capsys):
+    # IsAdminUser on the enrollments list and course_author_access_required in Studio both refuse a non-staff user
+    lms.staff = False
+    code, report = doctor(capsys, spec(lms))
+    failed = {c["name"]: c for c in report["checks"] if c["status"] == "fail"}
+    assert code == 1 and set(failed) == {"staff", "studio"}
+    assert "--staff" in failed["staff"]["fix"] and "--staff" in failed["studio"]["fix"]
+
+
+def test_a_studio_server_error_is_not_taken_for_the_unknown_task_answer(lms, capsys):
+    # only course_import.py's own 500 internal_error (the made-up task) means the token got through
+    fault = lms.inject(status=500, path="/api/courses/v0/import/")
+    code, report = doctor(capsys, spec(lms))
+    assert fault.fired and code == 1 and statuses(report)["studio"] == "fail"
+
+
 @pytest.mark.parametrize("breaks, check, fix", [
-    (lambda lms: setattr(lms, "staff", False), "staff", "--staff"),
     (lambda lms: lms.state.hidden_account_fields.add("id"), "account_id", 'ACCOUNT_VISIBILITY_CONFIGURATION["admin'),
     (lambda lms: lms.state.waffle_flag("grades.writable_gradebook", COURSE, on=False), "gradebook",
      "waffle_flag grades.writable_gradebook --everyone --create"),
