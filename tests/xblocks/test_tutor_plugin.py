@@ -209,7 +209,7 @@ def test_the_fake_manage_refuses_what_the_real_commands_refuse(tmp_path):
 def test_configured_values_reach_the_settings_the_beat_and_the_init_task(tmp_path, monkeypatch):
     from adapters.platforms.config import ResolverConfig
     from sync.schedule import parse_schedules
-    from xblocks.scorm.stores import DjangoStore, package_store
+    from xblocks.scorm.stores import DjangoStore, FallbackStore, package_store
 
     tutor = Tutor(tmp_path)
     tutor.run("plugins", "enable", "mooc-bridge")
@@ -230,7 +230,9 @@ def test_configured_values_reach_the_settings_the_beat_and_the_init_task(tmp_pat
     bucket = names["XBLOCK_SETTINGS"]["mooc_bridge_scorm"]
     assert bucket == {"STORAGE": f"{__name__}.memory_storage", "STORAGE_PREFIX": "scorm-packages",
                       "USE_CELERY": True}
-    assert isinstance(package_store(bucket), DjangoStore)
+    store = package_store(bucket)  # the operator's bucket, under the per-deployment secret folder (ADR 0025)
+    assert isinstance(store, FallbackStore) and isinstance(store.primary, DjangoStore)
+    assert store.primary.prefix.startswith("scorm-packages/") and store.primary.prefix != "scorm-packages/"
     embed = names["XBLOCK_SETTINGS"]["mooc_bridge_embed"]
     assert embed == {"IFRAME_ALLOWED_HOSTS": ["player.example.edu.cn"]}
     ResolverConfig.from_settings(embed)  # our resolver accepts what the plugin wrote
