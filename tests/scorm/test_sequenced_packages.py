@@ -1,10 +1,15 @@
 """Small SCORM 2004 manifests of our own that exercise sequencing: a cluster whose rollup guards a post-test
-through a global objective, an attemptLimit=1 pre-test, 4th-edition completion maps and a duration limit.
+through a global objective, an attemptLimit=1 pre-test, 4th-edition completion maps (the check is disabled
+until it reads the reading's completion from the global objective) and a duration limit.
 
-``manifest_package(kind)`` parses one; other tests (rollup, the block, the browser) build on them.
+``manifest_package(kind)`` parses one; ``package_zip(kind, folder)`` writes it as a zip with a real SCO page
+(:data:`SCO_PAGE`) that the browser tests play; other tests (rollup, the block) build on them.
 """
 
 from __future__ import annotations
+
+import zipfile
+from pathlib import Path
 
 from scorm.manifest import parse_manifest
 from scorm.model import Package
@@ -36,7 +41,7 @@ CLUSTER = """
   <imsss:sequencing><imsss:limitConditions attemptLimit="1"/>""" + TEST_OBJECTIVE.format(id="pre", extra="") + """
   </imsss:sequencing></item>
 <item identifier="module"><title>Content</title>""" + CONTENT_ITEM.format(id="c1") + CONTENT_ITEM.format(id="c2") + """
-  <imsss:sequencing>
+  <imsss:sequencing><imsss:controlMode choice="true" flow="true"/>
     <imsss:rollupRules objectiveMeasureWeight="0"><imsss:rollupRule childActivitySet="all">
       <imsss:rollupConditions><imsss:rollupCondition condition="completed"/></imsss:rollupConditions>
       <imsss:rollupAction action="satisfied"/></imsss:rollupRule></imsss:rollupRules>
@@ -47,7 +52,9 @@ CLUSTER = """
 <item identifier="post" identifierref="r_test"><title>Post-test</title>
   <imsss:sequencing>
     <imsss:sequencingRules><imsss:preConditionRule>
-      <imsss:ruleConditions><imsss:ruleCondition referencedObjective="gate" operator="not" condition="satisfied"/>
+      <imsss:ruleConditions conditionCombination="any">
+        <imsss:ruleCondition referencedObjective="gate" operator="not" condition="satisfied"/>
+        <imsss:ruleCondition referencedObjective="gate" operator="not" condition="objectiveStatusKnown"/>
       </imsss:ruleConditions><imsss:ruleAction action="disabled"/></imsss:preConditionRule></imsss:sequencingRules>
     """ + TEST_OBJECTIVE.format(id="post", extra="""<imsss:objective objectiveID="gate">
       <imsss:mapInfo targetObjectiveID="g_content_done" readSatisfiedStatus="true"/></imsss:objective>""") + """
@@ -62,7 +69,12 @@ FOURTH = """
       <adlseq:mapInfo targetObjectiveID="g_read" writeCompletionStatus="true" writeProgressMeasure="true"/>
     </adlseq:objective></adlseq:objectives></imsss:sequencing></item>
 <item identifier="b" identifierref="r_test"><title>Check</title>
-  <imsss:sequencing><imsss:objectives><imsss:primaryObjective objectiveID="b_obj"/></imsss:objectives>
+  <imsss:sequencing>
+    <imsss:sequencingRules><imsss:preConditionRule>
+      <imsss:ruleConditions conditionCombination="any"><imsss:ruleCondition operator="not" condition="completed"/>
+        <imsss:ruleCondition operator="not" condition="activityProgressKnown"/></imsss:ruleConditions>
+      <imsss:ruleAction action="disabled"/></imsss:preConditionRule></imsss:sequencingRules>
+    <imsss:objectives><imsss:primaryObjective objectiveID="b_obj"/></imsss:objectives>
     <adlseq:objectives><adlseq:objective objectiveID="b_obj">
       <adlseq:mapInfo targetObjectiveID="g_read" readCompletionStatus="true"/>
     </adlseq:objective></adlseq:objectives></imsss:sequencing></item>
@@ -86,6 +98,46 @@ def manifest_xml(kind: str) -> str:
     return HEAD.format(kind=kind, edition=edition) + body + TAIL
 
 
+# "not satisfied" is not true while the status is unknown (SN UP.2.1: three-valued conditions), so a gate also
+# tests "not objectiveStatusKnown" / "not activityProgressKnown", as Rustici's golf sequencing samples do.
+
+# One SCO page for every item: finds the SCORM 2004 API (RTE 3.1.3.1), calls Initialize, shows what it read, and
+# offers finish(values, navRequest) to the test: SetValue for each cmi element, adl.nav.request, Terminate.
+SCO_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>SCO</title></head><body>
+<pre id="seen"></pre><script>
+function findApi(win) {
+  for (var i = 0; win && i < 10; i += 1) {
+    if (win.API_1484_11) { return win.API_1484_11; }
+    if (win === win.parent) { break; }
+    win = win.parent;
+  }
+  return null;
+}
+var api = findApi(window.parent);
+var initialized = api.Initialize("");
+document.getElementById("seen").textContent = JSON.stringify({
+  initialized: initialized, entry: api.GetValue("cmi.entry"), completion: api.GetValue("cmi.completion_status")});
+window.finish = function (values, navRequest) {
+  var errors = [];
+  Object.keys(values || {}).forEach(function (name) {
+    if (api.SetValue(name, values[name]) !== "true") { errors.push(name + ":" + api.GetLastError()); }
+  });
+  if (navRequest) { api.SetValue("adl.nav.request", navRequest); }
+  return {errors: errors, terminated: api.Terminate("")};
+};
+</script></body></html>
+"""
+
+
+def package_zip(kind: str, folder: Path) -> Path:
+    """Write the named test package, manifest and SCO page, as ``folder/sequenced-<kind>.zip``."""
+    path = folder / f"sequenced-{kind}.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("imsmanifest.xml", manifest_xml(kind))
+        archive.writestr("sco.html", SCO_PAGE)
+    return path
+
+
 def manifest_package(kind: str) -> Package:
     """The parsed test package ``kind`` (cluster, fourth, duration)."""
     package, issues = parse_manifest(manifest_xml(kind).encode())
@@ -102,6 +154,7 @@ def test_manifests_parse_with_their_sequencing():
     fourth = manifest_package("fourth")
     items = {item.identifier: item for item, _depth in fourth.iter_items()}
     assert items["b"].sequencing.adl_objectives[0].maps[0].read_completion_status is True
+    assert items["b"].sequencing.rules[0].action == "disabled"
     duration = manifest_package("duration")
     items = {item.identifier: item for item, _depth in duration.iter_items()}
     assert items["timed"].sequencing.limit_conditions.attempt_absolute_duration_limit == "PT0H5M0S"

@@ -137,6 +137,15 @@ class ScormPlayerBlock(PipelineResourcesMixin, PackageTransferMixin, StudioMixin
     def _record(self) -> LearnerRecord:
         return LearnerRecord.model_validate(self.record or {})
 
+    def _locked(self):
+        """The lock on this learner's record (:func:`sequences.locked`): read it and :meth:`_keep` it inside."""
+        return sequences.locked(str(self.scope_ids.usage_id), self._learner()[0])
+
+    def _keep(self, record: LearnerRecord) -> None:
+        """Store ``record`` now, inside the lock (the runtime's own save comes after the handler returns)."""
+        self.record = record.model_dump(mode="json")
+        self.save()
+
     def _asset_url(self, path: str) -> str:
         """The URL of a package file, with the package's own query (many SCOs parse it by hand).
 
@@ -229,12 +238,14 @@ class ScormPlayerBlock(PipelineResourcesMixin, PackageTransferMixin, StudioMixin
         scos = learner.launchable_scos(package, self.launch_item or None)
         if not scos:
             return Response(status=404, text=_("This SCORM package has nothing to launch."))
-        record = self._record()
-        first = request.GET.get("item") if request.GET.get("item") in scos else learner.resume_sco(record, scos)
         learner_id, learner_name = self._learner()
-        attempts_before, family = len(record.attempts), version_family(package.version)
-        start = learner.launch(record, package, first, learner_id, learner_name, self._settings(), scos=scos)
-        self.record = record.model_dump(mode="json")
+        with self._locked():
+            record = self._record()
+            first = request.GET.get("item") if request.GET.get("item") in scos else learner.resume_sco(record, scos)
+            attempts_before = len(record.attempts)
+            start = learner.launch(record, package, first, learner_id, learner_name, self._settings(), scos=scos)
+            self._keep(record)
+        family = version_family(package.version)
         tracking.launch_events(self, family, start, first, attempts_before)
         config = {
             "version": family,
@@ -292,15 +303,16 @@ class ScormPlayerBlock(PipelineResourcesMixin, PackageTransferMixin, StudioMixin
         sco = data.get("sco") if isinstance(data, dict) else None
         if sco not in scos:
             raise JsonHandlerError(400, _("This item is not part of the package."))
-        record = self._record()
-        if "engine" in data:
-            learner.keep_engine_state(record, data)  # the engine that chose this SCO, after choosing it
-        if learner.over_attempt_limit(record, package, sco):
-            raise JsonHandlerError(409, _("You have used all the attempts this part of the course allows."))
         learner_id, learner_name = self._learner()
-        attempts_before = len(record.attempts)
-        start = learner.launch(record, package, sco, learner_id, learner_name, self._settings(), scos=scos)
-        self.record = record.model_dump(mode="json")
+        with self._locked():
+            record = self._record()
+            if "engine" in data:
+                learner.keep_engine_state(record, data)  # the engine that chose this SCO, after choosing it
+            if learner.over_attempt_limit(record, package, sco):
+                raise JsonHandlerError(409, _("You have used all the attempts this part of the course allows."))
+            attempts_before = len(record.attempts)
+            start = learner.launch(record, package, sco, learner_id, learner_name, self._settings(), scos=scos)
+            self._keep(record)
         tracking.launch_events(self, version_family(package.version), start, sco, attempts_before)
         return {"sco": sco, "globals": global_objectives(package, record.current()), **start}
 
@@ -308,21 +320,24 @@ class ScormPlayerBlock(PipelineResourcesMixin, PackageTransferMixin, StudioMixin
     def engine_state(self, data, suffix=""):
         """Keep the sequencing engine's state after a navigation that launched nothing (exit, suspend)."""
         self._loaded_package()
-        record = self._record()
-        status = learner.keep_engine_state(record, data if isinstance(data, dict) else {})
-        if status == "applied":
-            self.record = record.model_dump(mode="json")
+        with self._locked():
+            record = self._record()
+            status = learner.keep_engine_state(record, data if isinstance(data, dict) else {})
+            if status == "applied":
+                self._keep(record)
         return {"status": status}
 
     @XBlock.json_handler
     def start_attempt(self, data, suffix=""):
         """Close the attempt in progress and start the next one: a POST with the CSRF token from the block's page
         (a GET of the player never changes attempts). Answers the player URL to open."""
-        package, record, settings = self._loaded_package(), self._record(), self._settings()
-        if not record.attempts or not learner.may_start(record, settings):
-            raise JsonHandlerError(409, _("You cannot start another attempt."))
-        record.start_attempt()
-        self.record = record.model_dump(mode="json")
+        package, settings = self._loaded_package(), self._settings()
+        with self._locked():
+            record = self._record()
+            if not record.attempts or not learner.may_start(record, settings):
+                raise JsonHandlerError(409, _("You cannot start another attempt."))
+            record.start_attempt()
+            self._keep(record)
         tracking.attempt_started(self, version_family(package.version), len(record.attempts), settings.attempts_allowed)
         return {"attempt": len(record.attempts), "player_url": self.runtime.handler_url(self, "player"),
                 "more": learner.may_start(record, self._settings())}

@@ -1,4 +1,5 @@
-"""The one table the SCORM player keeps beside the runtime's learner state: the last commit sequence per SCO.
+"""The one table the SCORM player keeps beside the runtime's learner state: the last commit sequence per SCO,
+and one lock row per (block, learner) that serialises the handlers writing the learner's record.
 
 Learner state lives in the block's ``Scope.user_state`` fields, which a runtime reads once per request and
 writes back whole. Two commits of the same SCO a few milliseconds apart (the last autocommit and the

@@ -6,6 +6,12 @@ two claims on the same row (a row lock on MySQL/PostgreSQL; the write lock of ``
 SQLite), so of two concurrent commits ``n`` and ``n+1`` exactly one order is possible: ``n+1`` stored
 last, or ``n`` refused as older. The learner state is written inside the same transaction; a commit the
 rules then refuse rolls its claim back.
+
+Every handler that reads and writes a learner's record (commit, launch, the engine state, a new attempt,
+the player page) does it inside :func:`locked`: one row per (block, learner) is written first, so two
+requests of the same learner are serialised even when they touch different SCOs or none. Without it a
+terminate commit sent by beacon and the sequencing engine's state posted a moment later each read the
+record before the other wrote it, and the one written last lost the other's data (ADR 0027).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 from django.db import transaction
+from django.db.models import F
 
 Verdict = Literal["newer", "same", "older", "unchecked"]
 
@@ -42,6 +49,25 @@ def claim(usage_id: str, learner_id: str, attempt: int, sco: str, sequence: int)
     return ("same" if stored == sequence else "older"), stored if stored is not None else -1
 
 
+def _lock(usage_id: str, learner_id: str) -> None:
+    from .models import CommitSequence
+
+    key = hashlib.sha256("\0".join((usage_id, learner_id, "record")).encode("utf-8", "surrogatepass")).hexdigest()
+    rows = CommitSequence.objects.filter(key=key)
+    if not rows.update(sequence=F("sequence") + 1):  # a write: the row (SQLite: the database) is ours until commit
+        CommitSequence.objects.bulk_create([CommitSequence(key=key, sequence=0)], ignore_conflicts=True)
+        rows.update(sequence=F("sequence") + 1)
+
+
+@contextmanager
+def locked(usage_id: str, learner_id: str) -> Iterator[None]:
+    """A transaction holding the lock on one learner's record in one block: read the record inside, write it
+    (``block.save()``) inside, and no other request of that learner reads it in between."""
+    with transaction.atomic():
+        _lock(usage_id, learner_id)
+        yield
+
+
 @contextmanager
 def guarded(usage_id: str, learner_id: str, payload: Any) -> Iterator[tuple[Verdict, int]]:
     """A transaction in which the commit ``payload`` has claimed its sequence: what :func:`claim` returns, or
@@ -51,6 +77,7 @@ def guarded(usage_id: str, learner_id: str, payload: Any) -> Iterator[tuple[Verd
     when the commit is refused, so that its claim is rolled back.
     """
     with transaction.atomic():
+        _lock(usage_id, learner_id)
         fields = _fields(payload)
         yield ("unchecked", -1) if fields is None else claim(usage_id, learner_id, *fields)
 

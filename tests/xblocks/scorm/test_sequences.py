@@ -20,7 +20,7 @@ def test_claims_only_move_forward(db):
     assert claim(3) == ("same", 3)
     assert claim(2) == ("older", 3)
     assert claim(4) == ("newer", 4)
-    assert CommitSequence.objects.get().sequence == 4
+    assert CommitSequence.objects.get(key=sequences._key("u", "alice", 1, "s")).sequence == 4
     # another learner, attempt or SCO has its own row
     with sequences.guarded("u", "bob", {"sco": "s", "attempt": 1, "seq": 0}) as verdict:
         assert verdict == ("newer", 0)
@@ -30,7 +30,7 @@ def test_claims_only_move_forward(db):
                       {"sco": "s", "attempt": 1, "seq": "9"}):
         with sequences.guarded("u", "alice", malformed) as verdict:
             assert verdict == ("unchecked", -1)
-    assert CommitSequence.objects.count() == 3
+    assert CommitSequence.objects.count() == 3 + 2  # and one lock row per learner (sequences.locked)
 
 
 def test_a_refused_claim_is_rolled_back(db):
@@ -60,3 +60,27 @@ def test_a_refused_commit_does_not_make_later_ones_stale(scorm):
     assert forged["errorMessage"] == "wrong_learner"
     assert commit(scorm, block, SCORM_AGAIN_12, seq=2)["result"] is True
     assert block.record["attempts"][0]["scos"][SCO_12]["values"]["cmi.core.lesson_location"] == "p3"
+
+
+def test_every_handler_reads_the_learners_record_only_after_locking_it(scorm, monkeypatch):
+    """A terminate commit sent by beacon and the engine state posted a moment later must not each read the record
+    before the other writes it (the one written last lost the other's data): every handler takes the lock first."""
+    from xblocks.scorm.block import ScormPlayerBlock
+
+    order = []
+    real_lock, real_record = sequences._lock, ScormPlayerBlock._record
+    monkeypatch.setattr(sequences, "_lock", lambda *args: (order.append("lock"), real_lock(*args))[1])
+    monkeypatch.setattr(ScormPlayerBlock, "_record", lambda self: (order.append("read"), real_record(self))[1])
+    block = scorm.block("alice", package_sha256=scorm.shas["2004"])
+    config = launch(scorm, block)
+    token = config["token"]
+    calls = [("launch", {"sco": "item_1"}),
+             ("engine_state", {"attempt": 1, "token": token, "engine_seq": 0, "engine": '{"version": "1.0"}'}),
+             ("commit", {"sco": "item_1", "attempt": 1, "token": token, "seq": 0, "data": {}}),
+             ("start_attempt", {})]
+    assert order[:2] == ["lock", "read"]
+    for handler, body in calls:
+        order.clear()
+        status, _answer = scorm.json(block, handler, body)
+        assert status == 200, handler
+        assert order and order[0] == "lock" and "read" in order, (handler, order)

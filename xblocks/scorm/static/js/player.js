@@ -22,7 +22,7 @@
   var is12 = config.version === "1.2";
   var sequenced = !is12 && !!config.sequencing;
   var state = {sco: null, api: null, seq: 0, attempt: config.attempt, token: config.token, navRequest: null,
-               lastBody: null,
+               lastBody: null, engineSeq: config.engine_sequence, restored: null,
                positioning: false, delivered: null, choice: {}, switching: false};
 
   function csrfToken() {
@@ -64,7 +64,11 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
       body: JSON.stringify(body)
     }).then(function (response) {
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      if (!response.ok) {
+        var error = new Error("HTTP " + response.status);
+        error.status = response.status;
+        throw error;
+      }
       return response.json();
     });
   }
@@ -113,8 +117,8 @@
       xhrHeaders: {"X-CSRFToken": csrfToken()},
       requestHandler: function (data, meta) {
         state.seq += 1;
-        var body = {sco: sco, attempt: state.attempt, token: state.token, seq: state.seq,
-                    terminate: !!(meta && meta.isTerminateCommit), data: data};
+        var body = withEngine({sco: sco, attempt: state.attempt, token: state.token, seq: state.seq,
+                               terminate: !!(meta && meta.isTerminateCommit), data: data}, api);
         remember(body);
         state.lastBody = body;
         // scorm-again's synchronous commits report no error event: a body still kept afterwards did not arrive
@@ -124,7 +128,14 @@
     };
     if (sequenced) { settings.sequencing = sequencingSettings(); }
     var api = is12 ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
+    if (sequenced) { repairDurationAliases(api); }
     api.loadFromFlattenedJSON(start.values, "");
+    state.restored = null;
+    if (sequenced && start.engine && typeof api.deserializeSequencingState === "function") {
+      // the attempt's one engine, as the server kept it: attempt counts, rollup, global objectives, current activity
+      try { if (api.deserializeSequencingState(start.engine)) { state.restored = JSON.parse(start.engine); } }
+      catch (e) { state.restored = null; }
+    }
     api.on("CommitSuccess", function () { forget(state.lastBody); setOffline(false); });
     api.on("CommitError", function () { setOffline(true); });
     if (!is12) {
@@ -132,6 +143,26 @@
       api.on("Terminate", function () { window.setTimeout(function () { followNavRequest(api); }, 0); });
     }
     return api;
+  }
+
+  /* scorm-again 3.4.3's Activity reads and writes attemptAbsoluteDuration (and activityAbsoluteDuration) as an
+     alias of the LIMIT, so its delivery check (DB.1.1) compares a limit with itself and refuses every activity
+     with an attemptAbsoluteDurationLimit, and a new attempt clears the limit. Point the aliases at the measured
+     durations (…DurationValue), once per page, only while the class still has the alias (ADR 0027). */
+  function repairDurationAliases(api) {
+    var tree = api._sequencing && api._sequencing.activityTree;
+    var proto = tree && tree.root ? Object.getPrototypeOf(tree.root) : null;
+    if (!proto) { return; }
+    [["attemptAbsoluteDuration", "_attemptAbsoluteDurationLimit", "attemptAbsoluteDurationValue"],
+     ["activityAbsoluteDuration", "_activityAbsoluteDurationLimit", "activityAbsoluteDurationValue"]].forEach(function (names) {
+      var descriptor = Object.getOwnPropertyDescriptor(proto, names[0]);
+      if (!descriptor || !descriptor.get || String(descriptor.get).indexOf(names[1]) < 0) { return; }
+      Object.defineProperty(proto, names[0], {
+        configurable: true, enumerable: descriptor.enumerable,
+        get: function () { return this[names[2]] || "PT0H0M0S"; },
+        set: function (value) { try { this[names[2]] = value; } catch (e) { /* not a duration: keep the old one */ } }
+      });
+    });
   }
 
   /* SCORM 2004 sequencing: scorm-again's engine, fed with the activity tree the server built from the manifest. */
@@ -152,6 +183,17 @@
 
   function truthy(value) { return value === true || value === "true"; }
 
+  /* The engine's look-ahead for a choice also applies limit conditions (an attemptLimit used up), which its
+     validity map leaves out; the map is the fallback when the look-ahead is not there. */
+  function choiceAllowed(id) {
+    var process = state.api && state.api._sequencing && state.api._sequencing.overallSequencingProcess;
+    if (id in state.choice && !truthy(state.choice[id])) { return false; }
+    if (process && typeof process.predictChoiceEnabled === "function") {
+      try { return !!process.predictChoiceEnabled(id); } catch (e) { return true; }
+    }
+    return true;
+  }
+
   function showValidity(data) {
     state.choice = data.choice || {};
     if (continueButton) { continueButton.disabled = !truthy(data["continue"]); }
@@ -159,28 +201,66 @@
     var links = document.querySelectorAll(".mb-toc a[data-item]");
     for (var i = 0; i < links.length; i += 1) {
       var id = links[i].getAttribute("data-item");
-      links[i].setAttribute("aria-disabled", id in state.choice && !truthy(state.choice[id]) ? "true" : "false");
+      links[i].setAttribute("aria-disabled", choiceAllowed(id) ? "false" : "true");
     }
+  }
+
+  /* A restored engine has delivered nothing in this page: ask it for the navigation state it now allows. */
+  function refreshValidity(api) {
+    var service = api._sequencingService;
+    var process = service && typeof service.getOverallSequencingProcess === "function" &&
+      service.getOverallSequencingProcess();
+    if (process && typeof process.updateNavigationValidity === "function") {
+      try { process.updateNavigationValidity(); } catch (e) { /* the buttons keep their last state */ }
+    }
+  }
+
+  /* The engine's whole state travels with every commit, launch and beacon; the server keeps the newest. */
+  function engineText(api) {
+    if (!sequenced || !api || typeof api.serializeSequencingState !== "function") { return null; }
+    try { return api.serializeSequencingState(); } catch (e) { return null; }
+  }
+
+  function withEngine(body, api) {
+    var text = engineText(api);
+    if (text) { state.engineSeq += 1; body.engine = text; body.engine_seq = state.engineSeq; }
+    return body;
+  }
+
+  function saveEngine() {
+    var body = withEngine({attempt: state.attempt, token: state.token}, state.api);
+    if (body.engine) { post(config.engineUrl, body).then(null, function () { /* the next commit carries it */ }); }
   }
 
   function showRefused(flag) { if (refusedNotice) { refusedNotice.hidden = !flag; } }
 
   function endSession() {
     if (state.switching) { return; }
+    saveEngine();
     frame.src = "about:blank";
     if (endedNotice) { endedNotice.hidden = false; }
   }
 
-  /* Place a new API's engine on the SCO being launched: "jump" when an engine already chose it, else "start". */
+  /* Place a new API's engine on the SCO being launched. With the attempt's kept engine restored: nothing to do
+     when that engine delivered this SCO; its current SCO instead when it has another; else resume the suspended
+     activity or start. Without one (a record from before the engine was kept): "jump" when an engine already
+     chose the SCO, else "start", over the global objectives rebuilt from the committed data. Answers the SCO to
+     switch to, if not this one. */
   function position(api, sco, how) {
-    if (typeof api.restoreGlobalObjectiveSnapshot === "function") {
-      api.restoreGlobalObjectiveSnapshot(state.globals || {});
+    var restored = state.restored && state.restored.sequencing;
+    if (restored && restored.currentActivity === sco) { return null; }  // the engine already delivered it
+    if (restored && launchableItem(restored.currentActivity)) { return restored.currentActivity; }  // go on there
+    if (!restored && typeof api.restoreGlobalObjectiveSnapshot === "function") {
+      api.restoreGlobalObjectiveSnapshot(state.globals || {});  // a record from before the engine was kept
     }
+    if (restored && how !== "jump") { how = restored.suspendedActivity ? "resumeAll" : "start"; }
+    else if (restored) { how = "choice"; }
     state.positioning = true;
     state.delivered = null;
     var ok = false;
-    try { ok = api.processNavigationRequest(how, how === "start" ? undefined : sco); } catch (e) { ok = false; }
-    if (!ok && how !== "jump") {
+    try { ok = api.processNavigationRequest(how, how === "choice" || how === "jump" ? sco : undefined); }
+    catch (e) { ok = false; }
+    if (!ok && !restored && how !== "jump") {
       try { api.processNavigationRequest("jump", sco); } catch (e) { /* the SCO still runs without sequencing */ }
     }
     state.positioning = false;
@@ -192,6 +272,13 @@
       if (config.items[i].id === state.sco) { return i; }
     }
     return -1;
+  }
+
+  function launchableItem(id) {
+    for (var i = 0; i < config.items.length; i += 1) {
+      if (config.items[i].id === id && config.items[i].url) { return true; }
+    }
+    return false;
   }
 
   function launchable(index, step) {
@@ -235,7 +322,7 @@
       if (next) { switchTo(next); }
       return;
     }
-    if (request === "choice" && target in state.choice && !truthy(state.choice[target])) {
+    if (request === "choice" && !choiceAllowed(target)) {
       showRefused(true);
       return;
     }
@@ -278,6 +365,7 @@
     state.token = launch.token;
     state.seq = launch.next_sequence - 1;
     state.globals = launch.globals || {};
+    if (launch.engine_sequence > state.engineSeq) { state.engineSeq = launch.engine_sequence; }
     state.api = makeApi(sco, launch);
     if (is12) { window.API = state.api; } else { window.API_1484_11 = state.api; }
     state.switching = false;
@@ -285,6 +373,7 @@
       var how = launch.how || (launch.next_sequence > 0 ? "jump" : "start");
       var other = position(state.api, sco, how);
       if (other) { switchTo(other, "jump"); return; }
+      if (state.restored) { refreshValidity(state.api); }
     }
     var links = document.querySelectorAll(".mb-toc a[data-item]");
     for (var i = 0; i < links.length; i += 1) {
@@ -305,8 +394,13 @@
     if (sco === state.sco && isActive(state.api)) { return; }
     state.switching = true;
     unloadSco(function () {
-      post(config.launchUrl, {sco: sco}).then(function (launch) { launch.how = how; start(sco, launch); },
-                                              function () { state.switching = false; setOffline(true); });
+      var body = withEngine({sco: sco, attempt: state.attempt, token: state.token}, state.api);
+      post(config.launchUrl, body).then(function (launch) { launch.how = how; start(sco, launch); },
+                                        function (error) {
+                                          state.switching = false;
+                                          // 409: the server's kept engine shows the activity's attempts used up
+                                          if (error.status === 409) { showRefused(true); } else { setOffline(true); }
+                                        });
     });
   }
 
@@ -325,8 +419,8 @@
     var api = state.api;
     if (!isActive(api) || typeof navigator.sendBeacon !== "function") { return; }
     state.seq += 1;
-    var body = {sco: state.sco, attempt: state.attempt, token: state.token, seq: state.seq, terminate: true,
-                data: api.renderCommitCMI(true)};
+    var body = withEngine({sco: state.sco, attempt: state.attempt, token: state.token, seq: state.seq,
+                           terminate: true, data: api.renderCommitCMI(true)}, api);
     remember(body);
     var form = new FormData();
     form.append("csrfmiddlewaretoken", csrfToken());
