@@ -16,7 +16,7 @@ from xblock.completable import CompletableXBlockMixin, XBlockCompletionMode
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Dict, Float, Integer, Scope, String
-from xblock.scorable import ScorableXBlockMixin, Score
+from xblock.scorable import ScorableXBlockMixin
 from xblock.utils.resources import ResourceLoader
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 
@@ -32,6 +32,7 @@ from xblocks.resources import PipelineResourcesMixin
 from . import assets, learner, links, sequences, staff, tracking, upload
 from .package import PackagePreparing as Preparing
 from .package import PackageUnavailable, load_package, package_store, require_package, table_of_contents
+from .scoring import ScoringMixin
 from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
 from .studio import StudioMixin
@@ -45,8 +46,9 @@ PREPARING = N_("This SCORM package is being prepared. Come back in a few minutes
 
 
 @XBlock.wants("settings", "user", "studio_user_permissions")
-class ScormPlayerBlock(PipelineResourcesMixin, PackageTransferMixin, StudioMixin, StaffViewsMixin, TranslatedBlockMixin,
-                       StudioEditableXBlockMixin, CompletableXBlockMixin, ScorableXBlockMixin, XBlock):
+class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixin, StudioMixin, StaffViewsMixin,
+                       TranslatedBlockMixin, StudioEditableXBlockMixin, CompletableXBlockMixin, ScorableXBlockMixin,
+                       XBlock):
     """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""
 
     block_settings_key = "mooc_bridge_scorm"
@@ -392,63 +394,6 @@ class ScormPlayerBlock(PipelineResourcesMixin, PackageTransferMixin, StudioMixin
                 self._publish(record, package, scos)
                 self.save()  # inside the transaction that claimed the sequence
         return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"]}
-
-    def _publish(self, record: LearnerRecord, package, scos, reset: bool = False) -> None:
-        """Publish the grade and the completion, each only when it changed (a reset may bring the grade to 0)."""
-        grade, completion = learner.grade_and_completion(record, package, scos, self._settings())
-        published, version = dict(self.published), version_family(package.version)
-        attempt = record.attempts[-1].number if record.attempts else 0
-        if grade is None and reset and published.get("grade") is not None:
-            grade = 0.0
-        if grade is not None and grade != published.get("grade"):
-            self.set_score(Score(raw_earned=grade * self.weight, raw_possible=self.weight))
-            self._publish_grade(self.get_score())
-            published["grade"] = grade
-            if not reset:  # a staff reset is not the learner's result
-                tracking.scored(self, version, attempt, grade, self.weight)
-        if completion != published.get("completion"):
-            self.emit_completion(completion)
-            published["completion"] = completion
-            if completion >= 1.0 and not reset:
-                tracking.completed(self, version, attempt, grade)
-        self.published = published
-
-    def reset_learner_attempt(self, attempt_number: int | None) -> bool:
-        """Delete this learner's attempt ``attempt_number`` (``None``: all); publish the new grade and completion."""
-        record = self._record()
-        if not staff.drop_attempt(record, attempt_number):
-            return False
-        self.record = record.model_dump(mode="json")
-        try:
-            package = self._package()
-        except PackageUnavailable:
-            return True
-        self._publish(record, package, learner.launchable_scos(package, self.launch_item or None), reset=True)
-        return True
-
-    # -- ScorableXBlockMixin ----------------------------------------------------------------------
-    def max_score(self):
-        """The most points this block is worth."""
-        return self.weight
-
-    def has_submitted_answer(self):
-        """Whether the learner has committed anything that can be graded."""
-        return self.raw_earned is not None or bool(self.record.get("attempts"))
-
-    def get_score(self):
-        """The score last set."""
-        return Score(raw_earned=self.raw_earned or 0.0, raw_possible=self.weight)
-
-    def set_score(self, score):
-        """Keep ``score`` (earned points on ``weight``)."""
-        self.raw_earned = score.raw_earned
-
-    def calculate_score(self):
-        """The score from the stored attempts under the current settings (for rescoring)."""
-        package = self._loaded_package()
-        scos = learner.launchable_scos(package, self.launch_item or None)
-        grade, _completion = learner.grade_and_completion(self._record(), package, scos, self._settings())
-        return Score(raw_earned=(grade or 0.0) * self.weight, raw_possible=self.weight)
 
     @staticmethod
     def workbench_scenarios():
