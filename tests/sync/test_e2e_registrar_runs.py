@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 import openpyxl
 import pytest
@@ -108,23 +107,23 @@ def test_a_killed_run_shows_as_interrupted(tmp_path):
                     "MOOC_BRIDGE_OPENEDX_CLIENT_SECRET": lms.client_secret})
         from .test_e2e_registrar import SCRIPT
 
+        # the LMS holds its answer to the third enrollment_allowed: the run is surely mid-apply when it is killed
+        hold = lms.inject(kind="hold", path="/enrollment_allowed/$", skip=2)
         process = subprocess.Popen([str(SCRIPT), "sync", "roster", "--from", f"csv:{roster}", "--to", lms_spec(lms),
                                     "--batch-size", "1", "--workers", "1", "--max-change", "100"],
                                    cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                listed = cli(tmp_path, "runs", "--json")
-                if listed.returncode == 0 and any(r["status"] == "running" for r in json.loads(listed.stdout or "[]")):
-                    break
-                time.sleep(0.3)
-            else:
-                pytest.fail("the run never started")
+            if not hold.reached.wait(120):
+                pytest.fail("the run never reached its third enrollment")
+            listed = json.loads(cli(tmp_path, "runs", "--json").stdout)
+            assert [r["status"] for r in listed] == ["running"]  # alive: not taken for interrupted
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         finally:
+            hold.release.set()
             if process.poll() is None:
                 process.kill()
+                process.wait(timeout=10)
     runs = json.loads(cli(tmp_path, "runs", "--json").stdout)
     assert [r["status"] for r in runs] == ["interrupted"]
     assert "interrupted" in cli(tmp_path, "runs").stdout
