@@ -244,8 +244,7 @@ def run_sync(kind: str, source: Adapter, target: Adapter, options: SyncOptions |
         run.report_data = report.from_journal(run)
         return run
     journal.supersede(run)
-    run.report = plan_part
-    run.save(update_fields=["report"])
+    journal.set_report(run, plan_part)
     work = [(ids[op.key], op.change(), False) for op in plan.ops]
     started = set(Operation.objects.filter(run=run, state=Operation.STARTED).values_list("pk", flat=True))
     work = [(pk, change, pk in started) for pk, change, _verify in work]
