@@ -53,3 +53,12 @@ class FatalError(AdapterError):
 
 class DataError(FatalError):
     """Input data (a spreadsheet, an export, a payload) is not what it must be; ``where`` says where."""
+
+
+class Unsupported(FatalError, NotImplementedError):
+    """The one refusal of the adapter contract (:mod:`adapters.base`): the adapter was asked for what it does not
+    declare — a stream it does not read or write, a capability it does not have. ``where`` names the stream or the
+    capability. A ``NotImplementedError`` too, so a caller written against the bare Python error still sees it."""
+
+    def __init__(self, message: str, *, code: str = "unsupported", **kwargs: Any):
+        super().__init__(message, code=code, **kwargs)

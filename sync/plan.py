@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from typing import Any
 
-from adapters.base import HeldBack
+from adapters.base import Adapter, HeldBack
 from adapters.records import Enrollment, Person, Record
 
 from .matching import Matching
@@ -40,12 +39,12 @@ __all__ = ["BUCKETS", "KINDS", "REASONS", "TOTAL_ITEM", "Plan", "PlanOptions", "
            "operation_key", "satisfied", "target_traits"]
 
 
-def target_traits(target: Any) -> dict[str, bool]:
-    """The :class:`PlanOptions` fields a target adapter decides by its attributes (all optional, default False):
-    ``computed_course_grade`` (it computes course grades: Open edX) and ``course_grades_only`` (it holds one
-    grade per course: the 教务 draft). ``PlanOptions(..., **target_traits(adapter))``."""
-    return {"computed_course_grade": bool(getattr(target, "computed_course_grade", False)),
-            "course_grades_only": bool(getattr(target, "course_grades_only", False))}
+def target_traits(target: Adapter | type[Adapter]) -> dict[str, bool]:
+    """The :class:`PlanOptions` fields a target adapter (or its class) declares as traits (:class:`adapters.base.
+    Adapter`): ``computed_course_grade`` (it computes course grades: Open edX) and ``course_grades_only`` (it holds
+    one grade per course: the 教务 draft). ``PlanOptions(..., **target_traits(adapter))``."""
+    return {"computed_course_grade": bool(target.computed_course_grade),
+            "course_grades_only": bool(target.course_grades_only)}
 
 
 def build_plan(kind: str, source: Iterable[Record], target: Iterable[Record], options: PlanOptions,

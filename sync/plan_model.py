@@ -144,15 +144,15 @@ class PlannedOp:
     def record(self) -> Record:
         """The record to write: the source's values for the target's person, course and item."""
         if self._record is None:
-            source = self.source
+            record = self.source  # the source's record (a score or an enrollment)
             update: dict[str, Any] = {}
-            if source.person is not self.person:
+            if record.person is not self.person:
                 update["person"] = self.person
-            if source.course_id != self.course:
+            if record.course_id != self.course:
                 update["course_id"] = self.course
-            if getattr(source, "line_item_id", None) != self.item:
+            if getattr(record, "line_item_id", None) != self.item:
                 update["line_item_id"] = self.item
-            self._record = source.model_copy(update=update) if update else source
+            self._record = record.model_copy(update=update) if update else record
         return self._record
 
     @property

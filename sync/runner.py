@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from adapters.base import Adapter, Change, ChangeResult, ReadScope
-from adapters.errors import AdapterError, DataError, FatalError
+from adapters.errors import AdapterError, DataError, FatalError, Unsupported
 from adapters.i18n import Translator
 from adapters.records import STREAMS, Person, Record
 
@@ -130,16 +130,18 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     target.check_connection()
     counted = [0]
     traits = target_traits(target)
-    detail = {"detail": "course"} if traits["course_grades_only"] else {}
     key = target_key(options, target.name)
     kept_now = kept_courses(options.course_map, options.target_course, options.source_course)
+    delta = "delta" in source.capabilities  # a source without it reads everything: no bookmark to start from
     since, before = journal.delta_start(kind, options.source_spec or source.name, key, kept_now) \
-        if options.delta else (None, None)
-    scope = ReadScope(course_id=options.source_course, since=since, options=detail)
+        if options.delta and delta else (None, None)
+    scope = ReadScope(course_id=options.source_course, since=since,
+                      detail="course" if traits["course_grades_only"] else "all")
     records, unmapped = _mapped(_read(source, stream, scope, progress, counted), options)
     held = [h for h in (source.held_back() if "held_back" in source.capabilities else [])
             if map_course(h.course_id, options.course_map, options.target_course)[1]]
-    source_complete = since is None or bool(getattr(source, "last_read_full", False))
+    mark = source.delta() if delta else None
+    source_complete = since is None or bool(mark and mark.full)
     widened = sorted({r.course_id for r in records if r.course_id and r.course_id not in before}) \
         if before is not None else []
     source_courses = sorted({r.course_id for r in records if r.course_id}, key=str)
@@ -154,7 +156,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     current: list[Record] = []
     people: list[Person] = []
     for course in courses:
-        scope = ReadScope(course_id=course, options={"target": True})  # a target not written yet holds nothing
+        scope = ReadScope(course_id=course, target=True)  # a target not written yet holds nothing
         if stream in target.reads:
             current.extend(_read(target, stream, scope, progress, counted))
         if "persons" in target.reads:
@@ -167,7 +169,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
             raise SyncRefused(_("Nothing was written: {reason}").format(reason=error.message), error.code) from None
     closed = options.identity_closed
     if closed is None:
-        closed = bool(getattr(target, "identity_closed", "persons" in target.reads))
+        closed = target.knows_everyone()
     plan_options = PlanOptions(target_key=key, unenroll=options.unenroll,
                                force=options.force, match=tuple(options.match), closed_target=closed,
                                target_course=options.target_course, course_map=options.course_map,
@@ -180,8 +182,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
         plan.source_report = source.read_report()
     if "check_change" in target.capabilities:
         _check_changes(target, plan)
-    bookmark = getattr(source, "bookmark", None)
-    plan.source_bookmark = bookmark.isoformat() if hasattr(bookmark, "isoformat") else None
+    plan.source_bookmark = mark.bookmark.isoformat() if mark and mark.bookmark else None
     progress("plan", len(records), len(records))
     return plan
 
@@ -243,8 +244,7 @@ def run_sync(kind: str, source: Adapter, target: Adapter, options: SyncOptions |
         run.report_data = report.from_journal(run)
         return run
     journal.supersede(run)
-    run.report = plan_part
-    run.save(update_fields=["report"])
+    journal.set_report(run, plan_part)
     work = [(ids[op.key], op.change(), False) for op in plan.ops]
     started = set(Operation.objects.filter(run=run, state=Operation.STARTED).values_list("pk", flat=True))
     work = [(pk, change, pk in started) for pk, change, _verify in work]
@@ -327,8 +327,10 @@ def apply_and_finish(run: SyncRun, target: Adapter, work: Work, options: SyncOpt
 def _verify(target: Adapter, change: Change) -> ChangeResult | None:
     """Re-read one change: ``unchanged`` if the target has it already, ``None`` to write it, or failed."""
     try:
+        if "current" not in target.capabilities:
+            raise target.unsupported("capability", capability="current")
         current = target.current(change)
-    except NotImplementedError:
+    except Unsupported:
         return ChangeResult(key=change.key, status="failed", retriable=False,
                             message=_("The target cannot re-read this record, so it was not written a second "
                                       "time; check it by hand."),

@@ -12,8 +12,10 @@ The scheme picks the adapter; the location is a path or a URL; options follow th
 A bare path ending in ``.xlsx`` or ``.csv`` needs no scheme. Secrets never go in a SPEC: adapters read
 credentials from the environment; options whose name looks secret and URLs with a password
 (``https://user:pass@host``) are refused before anything is printed or journalled, so the journal never
-stores one. Adapters are found in :data:`SCHEMES` (module, class) and built with ``from_spec(location,
-options)``: ``oneroster`` (REST) and ``oneroster-csv`` (bundles) are the OneRoster adapters.
+stores one. :data:`SCHEMES` names the adapter class of every scheme (module and class, imported when first used,
+so a missing optional dependency affects only its scheme); it is built with ``from_spec(location, options)``.
+``xlsx`` and ``csv`` build the MOOC-export source or, with a draft profile, the 教务 draft writer;
+``oneroster`` (REST) and ``oneroster-csv`` (bundles) are the OneRoster adapters (docs/decisions/0029).
 """
 
 from __future__ import annotations
@@ -28,19 +30,18 @@ from urllib.parse import unquote
 from adapters.base import Adapter
 from adapters.i18n import Translator
 
-__all__ = ["SCHEMES", "Spec", "SpecError", "open_spec", "parse_spec"]
+__all__ = ["SCHEMES", "Spec", "SpecError", "adapter_class", "open_spec", "parse_spec"]
 
 _ = Translator.for_package("sync").gettext
 
-SCHEMES: dict[str, tuple[str, str | None]] = {
-    "openedx": ("adapters.openedx", None),
-    "xlsx": ("adapters.spreadsheet", None),
-    "csv": ("adapters.spreadsheet", None),
+SCHEMES: dict[str, tuple[str, str]] = {
+    "openedx": ("adapters.openedx", "OpenEdxAdapter"),
+    "xlsx": ("adapters.spreadsheet", "XlsxAdapter"),
+    "csv": ("adapters.spreadsheet", "CsvAdapter"),
     "oneroster": ("adapters.oneroster", "OneRosterAdapter"),
     "oneroster-csv": ("adapters.oneroster", "OneRosterCsvAdapter"),
 }
-"""scheme → (module, class name); a class name of ``None`` means the module's adapter whose ``name`` is the
-scheme, else the one adapter class in it that has ``from_spec``."""
+"""scheme → (module, class name): the adapter class each SPEC scheme names, written out (nothing is discovered)."""
 
 # a token itself is secret (token, access_token, refresh_token); where to get one (token_url) is not
 _SECRET = re.compile(r"secret|passw|(^|_)token$|api_?key|credential", re.IGNORECASE)
@@ -110,29 +111,25 @@ def parse_spec(text: str) -> Spec:
     return Spec(scheme, unquote(location), options)
 
 
-def _adapter_class(scheme: str) -> type[Adapter]:
+def adapter_class(scheme: str) -> type[Adapter]:
+    """The adapter class :data:`SCHEMES` names for ``scheme``; :class:`SpecError` ``adapter_missing`` when its module
+    cannot be imported here (an optional dependency not installed)."""
     module_name, class_name = SCHEMES[scheme]
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise SpecError(_("The {scheme} adapter is not available here ({error}).").format(
             scheme=scheme, error=error), "adapter_missing") from None
-    if class_name:
-        return getattr(module, class_name)
-    found = [obj for obj in vars(module).values()
-             if isinstance(obj, type) and issubclass(obj, Adapter) and hasattr(obj, "from_spec")
-             and obj.__module__.startswith(module_name)]
-    named = [cls for cls in found if getattr(cls, "name", None) == scheme]
-    if named or len(found) == 1:
-        return (named or found)[0]
-    raise SpecError(_("The {scheme} adapter is not available here ({error}).").format(
-        scheme=scheme, error="no adapter class"), "adapter_missing")
+    cls = vars(module)[class_name]
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise TypeError(f"SCHEMES[{scheme!r}] names {module_name}.{class_name}, which is not an adapter class")
+    return cls
 
 
 def open_spec(text: str | Spec, **extra: Any) -> Adapter:
     """Build the adapter a SPEC names: ``cls.from_spec(location, options)``. Raises :class:`SpecError`."""
     spec = text if isinstance(text, Spec) else parse_spec(text)
-    cls = _adapter_class(spec.scheme)
+    cls = adapter_class(spec.scheme)
     options: dict[str, Any] = dict(spec.options)
     options.update(extra)
     return cls.from_spec(spec.location, options)

@@ -35,14 +35,13 @@ from celery import shared_task
 from celery.signals import beat_init
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.utils import timezone
 
 from adapters.errors import AdapterError
 from adapters.i18n import Translator
 
 from . import hold as holds
 from . import journal, report
-from .models import Operation, SyncChunk, SyncRun
+from .models import SyncChunk, SyncRun
 from .plugin_settings import DEFAULTS
 from .runner import SyncOptions, SyncRefused, apply_work, make_plan, open_work, stream_of, target_key
 from .schedule import SCHEDULED_TASK, ScheduleError, beat_entries, find_schedule
@@ -99,10 +98,9 @@ def enqueue_sync(kind: str, source: str, target: str, options: SyncOptions | dic
         raise SyncRefused(_("Another sync is still writing to this target; wait for it or resume it."), "busy")
     size = max(1, int(chunk_size or _setting("MOOC_BRIDGE_SYNC_CHUNK_SIZE")))
     with transaction.atomic():
-        run = SyncRun.objects.create(kind=kind, source_spec=options.source_spec, target_spec=options.target_spec,
-                                     target_key=key, options=options.as_json(), dry_run=options.dry_run,
-                                     status=SyncRun.RUNNING, host=CELERY_HOST, pid=None, heartbeat_at=timezone.now(),
-                                     progress={"phase": "queued", "chunk_size": size, "schedule": schedule})
+        run = journal.queue_run(kind, options.source_spec, options.target_spec, key, options.as_json(),
+                                options.dry_run, host=CELERY_HOST,
+                                progress={"phase": "queued", "chunk_size": size, "schedule": schedule})
         transaction.on_commit(lambda: _send(plan_run, run.pk))
     return run
 
@@ -122,12 +120,8 @@ def enqueue_resume(run_id: int, *, chunk_size: int | None = None) -> SyncRun:
         raise SyncRefused(_("Run {run} or another run on its target is still running.").format(run=run_id), "busy")
     size = max(1, int(chunk_size or (run.progress or {}).get("chunk_size") or _setting("MOOC_BRIDGE_SYNC_CHUNK_SIZE")))
     with transaction.atomic():
-        Operation.objects.filter(run=run, state=Operation.FAILED, retriable=True).update(
-            state=Operation.STARTED, updated_at=timezone.now())
-        progress = {**(run.progress or {}), "phase": "apply", "chunk_size": size}
-        SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.RUNNING, host=CELERY_HOST, pid=None, error=None,
-                                                 heartbeat_at=timezone.now(), finished_at=None, progress=progress)
-        run.refresh_from_db()
+        journal.reopen_run(run, host=CELERY_HOST, progress={**(run.progress or {}), "phase": "apply",
+                                                            "chunk_size": size})
         chunks = journal.cut_chunks(run, size)
         transaction.on_commit(lambda: _dispatch(run, chunks))
     return run
@@ -170,8 +164,7 @@ class _PlanProgress:
         if now - self.last < _PROGRESS_EVERY:
             return
         self.last = now
-        self.run.progress = {**(self.run.progress or {}), "phase": phase, "read": done}
-        SyncRun.objects.filter(pk=self.run.pk).update(progress=self.run.progress, heartbeat_at=timezone.now())
+        journal.note_progress(self.run, {**(self.run.progress or {}), "phase": phase, "read": done})
 
 
 @shared_task(name="mooc_bridge.sync.plan", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -206,10 +199,7 @@ def plan_run(self: Any, run_id: int) -> str:
     with transaction.atomic():
         journal.save_plan(run, plan)
         journal.supersede(run)
-        run.report = report.plan_part(plan)
-        run.progress = {**(run.progress or {}), "phase": "apply"}
-        run.heartbeat_at = timezone.now()
-        run.save(update_fields=["report", "progress", "heartbeat_at"])
+        journal.start_apply(run, report.plan_part(plan))
         chunks = journal.cut_chunks(run, size)
     _dispatch(run, chunks)
     return "planned"

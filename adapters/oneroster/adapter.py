@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from adapters.base import Adapter, Change, ChangeResult, ReadScope
-from adapters.errors import FatalError
+from adapters.base import Adapter, Change, ChangeResult, Delta, ReadScope
+from adapters.errors import FatalError, Unsupported
 from adapters.i18n import Translator
 from adapters.records import LineItem, Person, Record, Score
 
@@ -37,6 +37,7 @@ class OneRosterAdapter(Adapter):
     name: ClassVar[str] = "oneroster"
     reads: ClassVar[frozenset[str]] = frozenset({"persons", "courses", "enrollments", "line_items", "scores"})
     writes: ClassVar[frozenset[str]] = frozenset({"line_items", "scores"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"current", "delta"})
     batch_size: ClassVar[int] = 100
     identity_closed: ClassVar[bool] = True
 
@@ -80,10 +81,10 @@ class OneRosterAdapter(Adapter):
         ``since`` and :attr:`last_read_full` says whether this read was complete (full pull).
         """
         if stream not in self.reads:
-            raise FatalError(_("The OneRoster adapter cannot read {stream!r}.").format(stream=stream),
-                             code="unknown_stream", where={"stream": stream})
+            raise Unsupported(_("The OneRoster adapter cannot read {stream!r}.").format(stream=stream),
+                              code="unknown_stream", where={"stream": stream})
         scope = scope or ReadScope()
-        window = DeltaWindow.for_scope(scope.since, scope.options, self.settings.full, self.settings.delta_margin)
+        window = DeltaWindow.for_scope(scope.since, scope.full, self.settings.full, self.settings.delta_margin)
         return self._read(stream, scope.course_id, window)
 
     def _read(self, stream: str, course_id: str | None, window: DeltaWindow) -> Iterator[Record]:
@@ -98,8 +99,8 @@ class OneRosterAdapter(Adapter):
     def write(self, stream: str, changes: Sequence[Change]) -> list[ChangeResult]:
         """Write line items or scores (see :mod:`.gradebook`); one result per change, in order."""
         if stream not in self.writes:
-            raise FatalError(_("The OneRoster adapter cannot write {stream!r}.").format(stream=stream),
-                             code="unknown_stream", where={"stream": stream})
+            raise Unsupported(_("The OneRoster adapter cannot write {stream!r}.").format(stream=stream),
+                              code="unknown_stream", where={"stream": stream})
         wrong = {n for n, c in enumerate(changes) if c.stream != stream}
         good = [c for n, c in enumerate(changes) if n not in wrong]
         written = iter(self.gradebook.write_scores(good) if stream == "scores"
@@ -115,7 +116,11 @@ class OneRosterAdapter(Adapter):
             return self.gradebook.current_score(record)
         if change.stream == "line_items" and isinstance(record, LineItem):
             return self.gradebook.current_line_item(record)
-        raise NotImplementedError(f"oneroster cannot re-read {change.stream}")
+        raise self.unsupported("write", stream=change.stream)
+
+    def delta(self) -> Delta:
+        """Capability ``delta``: the bookmark of the last read that ran to its end, and whether it was full."""
+        return Delta(bookmark=self.bookmark, full=bool(self.last_read_full))
 
     def student_of(self, person: Person) -> str:
         """The OneRoster sourcedId of ``person``: its external id, else found by 学号 (identifier/username)."""

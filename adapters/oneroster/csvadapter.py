@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from adapters.base import Adapter, Change, ChangeResult, ReadScope
-from adapters.errors import AdapterError, DataError, FatalError, RetriableError
+from adapters.errors import AdapterError, DataError, FatalError, RetriableError, Unsupported
 from adapters.i18n import Translator
 from adapters.records import Course, Enrollment, LineItem, Person, Record, Score
 
@@ -44,12 +44,10 @@ from .csvstage import Stage
 from .gradebook import failed
 from .models import OrClass, OrEnrollment, OrLineItem, OrResult, OrUser
 
-__all__ = ["TARGET_READ", "OneRosterCsvAdapter"]
+__all__ = ["OneRosterCsvAdapter"]
 
 _ = Translator.for_package("adapters").gettext
 
-TARGET_READ = "target"
-"""``ReadScope.options[TARGET_READ]``: the read is of a sync's target, so a bundle not written yet holds nothing."""
 
 
 class OneRosterCsvAdapter(Adapter):
@@ -58,6 +56,7 @@ class OneRosterCsvAdapter(Adapter):
     name: ClassVar[str] = "oneroster-csv"
     reads: ClassVar[frozenset[str]] = frozenset({"persons", "courses", "enrollments", "line_items", "scores"})
     writes: ClassVar[frozenset[str]] = frozenset({"persons", "courses", "enrollments", "line_items", "scores"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"current"})
     batch_size: ClassVar[int] = 1000
     identity_closed: ClassVar[bool] = False
 
@@ -98,15 +97,15 @@ class OneRosterCsvAdapter(Adapter):
 
     def read(self, stream: str, scope: ReadScope | None = None) -> Iterator[Record]:
         """Yield the records of ``stream`` (rows changed after ``since`` for a delta read). A read of a sync's
-        target (``scope.options["target"]``) finds nothing in a bundle not written yet; any other read of a
+        target (``scope.target``) finds nothing in a bundle not written yet; any other read of a
         missing bundle fails (``missing_file``), so a mistyped source never reads as an empty roster."""
         if stream not in self.reads:
-            raise FatalError(_("The OneRoster CSV adapter cannot read {stream!r}.").format(stream=stream),
-                             code="unknown_stream", where={"stream": stream})
+            raise Unsupported(_("The OneRoster CSV adapter cannot read {stream!r}.").format(stream=stream),
+                              code="unknown_stream", where={"stream": stream})
         return self._read(stream, scope or ReadScope())
 
     def _read(self, stream: str, scope: ReadScope) -> Iterator[Record]:
-        if scope.options.get(TARGET_READ) and not self.path.exists():
+        if scope.target and not self.path.exists():
             return
         with BundleReader(self.path) as bundle:
             yield from getattr(BundleRecords(bundle, self.identity), stream)(scope)
@@ -116,8 +115,8 @@ class OneRosterCsvAdapter(Adapter):
     def write(self, stream: str, changes: Sequence[Change]) -> list[ChangeResult]:
         """Apply ``changes`` to the staged bundle and write it (see the module docstring)."""
         if stream not in self.writes:
-            raise FatalError(_("The OneRoster CSV adapter cannot write {stream!r}.").format(stream=stream),
-                             code="unknown_stream", where={"stream": stream})
+            raise Unsupported(_("The OneRoster CSV adapter cannot write {stream!r}.").format(stream=stream),
+                              code="unknown_stream", where={"stream": stream})
         results = []
         with self.stage.lock:
             now = datetime.now(UTC)
@@ -240,7 +239,7 @@ class OneRosterCsvAdapter(Adapter):
                 item = self.stage.get("lineItems.csv", record.line_item_id) or {}
                 maximum = float(item.get("resultValueMax") or 0) or None
                 return score_record(model_of("results.csv", OrResult, row), record.person, record.course_id, maximum)
-        raise NotImplementedError(f"oneroster-csv cannot re-read {change.stream}")
+        raise self.unsupported("write", stream=change.stream)
 
     def _person_of(self, row: dict[str, Any] | None) -> Person | None:
         return person_of(model_of("users.csv", OrUser, row), self.identity) if row else None

@@ -14,7 +14,7 @@ diff makes that harmless. The provider's clock comes from the first answer's ``D
 ``dateLastModified`` values use that clock), else ours. The bookmark never moves backwards.
 
 Providers that hard-delete never send ``tobedeleted``; a delta read cannot see such removals. A read
-with ``ReadScope.options["full"]`` (or the SPEC option ``full=true``) ignores ``since`` and pulls
+with ``ReadScope.full`` (or the SPEC option ``full=true``) ignores ``since`` and pulls
 everything; :attr:`~adapters.oneroster.adapter.OneRosterAdapter.last_read_full` then tells the engine the
 result is complete, so anything it holds that is absent was removed at the provider. Schedule such a
 reconcile (e.g. weekly) beside the frequent delta runs.
@@ -44,9 +44,10 @@ class DeltaWindow:
     started: datetime | None = field(default=None)
 
     @classmethod
-    def for_scope(cls, since: datetime | None, options: dict[str, Any], full: bool, margin: float) -> DeltaWindow:
-        """The window of a read with ``ReadScope`` values ``since`` and ``options``."""
-        full = bool(full or str(options.get("full", "")).lower() in ("1", "true", "yes"))
+    def for_scope(cls, since: datetime | None, asked_full: bool, full: bool, margin: float) -> DeltaWindow:
+        """The window of a read with ``ReadScope`` values ``since`` and ``full`` (``asked_full``); ``full`` is the
+        SPEC option."""
+        full = bool(full or asked_full)
         since = as_utc(since)
         return cls(since=None if full else since, full=full or since is None, margin=margin)
 

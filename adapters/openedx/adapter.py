@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 from adapters.base import Adapter, Change, ChangeResult, ReadScope
-from adapters.errors import FatalError
+from adapters.errors import FatalError, Unsupported
 from adapters.http import HttpClient, RateLimiter, RetryPolicy
 from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
@@ -41,7 +41,7 @@ class OpenEdxAdapter(Adapter):
     name: ClassVar[str] = "openedx"
     reads: ClassVar[frozenset[str]] = frozenset({"persons", "enrollments", "line_items", "scores"})
     writes: ClassVar[frozenset[str]] = frozenset({"enrollments", "scores"})
-    capabilities: ClassVar[frozenset[str]] = frozenset({"resolve_line_items"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"current", "resolve_line_items"})
     batch_size: ClassVar[int] = 100
     computed_course_grade: ClassVar[bool] = True  # course grades are computed from subsections; never written
 
@@ -93,11 +93,11 @@ class OpenEdxAdapter(Adapter):
                              code="missing_course", where={"lms": self.settings.lms_url})
         return course.replace(" ", "+")
 
-    def _refuse(self, stream: str, verb: str) -> FatalError:
+    def _refuse(self, stream: str, verb: str) -> Unsupported:
         messages = {"read": N_("The Open edX adapter does not read the stream {stream}."),
                     "write": N_("The Open edX adapter does not write the stream {stream}.")}
-        return FatalError(_(messages.get(verb, messages["write"])).format(stream=stream),
-                          code="unsupported_stream", where={"stream": stream})
+        return Unsupported(_(messages.get(verb, messages["write"])).format(stream=stream),
+                           code="unsupported_stream", where={"stream": stream})
 
     def read(self, stream: str, scope: ReadScope | None = None) -> Iterator[Record]:
         """Yield ``stream``'s records for the scope's course (or the configured one)."""
@@ -178,7 +178,7 @@ class OpenEdxAdapter(Adapter):
                 yield from self._course_scores(course, page, numbers)
                 page = []
         yield from self._course_scores(course, page, numbers)
-        if scope.options.get("detail", "all") == "course":
+        if scope.detail == "course":
             return
         mine = self.service_user() if self.settings.overrides == "check" else None
         for entry in self.api.iter_gradebook(course):

@@ -1,14 +1,26 @@
-"""Spreadsheets: MOOC grade exports and rosters in, the 教务 import draft out (docs/decisions/0011).
+"""Spreadsheets: MOOC grade exports and rosters in, the 教务 import draft out (docs/decisions/0011, 0029).
 
 ``reading`` opens .xlsx/.csv safely, ``headers`` holds the profiles and detects the header row,
-``rows`` turns rows into records and row issues, ``writing`` writes the draft, ``adapter`` is the
-:class:`~adapters.base.Adapter` the sync engine uses (``xlsx:`` and ``csv:`` SPECs).
+``rows`` turns rows into records and row issues, ``writing`` writes the draft; ``sheet`` is what both adapters
+share, ``source`` the MOOC-export source, ``draft_target`` the 教务 draft writer, and ``adapter`` the classes of the
+``xlsx:`` and ``csv:`` SPECs that build one or the other.
 """
 
-from .adapter import ADAPTERS, CsvAdapter, SpreadsheetAdapter, XlsxAdapter
+from .adapter import (
+    ADAPTERS,
+    CsvAdapter,
+    CsvDraft,
+    CsvExport,
+    SpreadsheetAdapter,
+    XlsxAdapter,
+    XlsxDraft,
+    XlsxExport,
+)
+from .draft_target import DraftWriter
 from .headers import Detection, Profile, load_profiles
 from .reading import Limits
 from .rows import RowIssue
+from .source import ExportSource
 
-__all__ = ["ADAPTERS", "CsvAdapter", "Detection", "Limits", "Profile", "RowIssue", "SpreadsheetAdapter",
-           "XlsxAdapter", "load_profiles"]
+__all__ = ["ADAPTERS", "CsvAdapter", "CsvDraft", "CsvExport", "Detection", "DraftWriter", "ExportSource", "Limits",
+           "Profile", "RowIssue", "SpreadsheetAdapter", "XlsxAdapter", "XlsxDraft", "XlsxExport", "load_profiles"]

@@ -1,5 +1,5 @@
-"""The 教务 draft side of the spreadsheet adapter: write grades into the draft, re-read them, and keep what a
-person changed by hand (docs/decisions/0011, 0021).
+"""The 教务 draft writer: write grades into the draft, re-read them, and keep what a person changed by hand
+(docs/decisions/0011, 0021, 0029).
 
 A cell a person changed after mooc-bridge wrote it (:mod:`.fingerprints`) is kept: a changed grade cell (成绩,
 备注, 记分制) keeps the whole grade — the row is read back ``overridden``, so the planner holds it
@@ -9,45 +9,75 @@ kept while the grade is updated; a row a person deleted is not written again. Ea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
-from ..base import Change, ChangeResult
+from ..base import Change, ChangeResult, ReadScope
 from ..errors import AdapterError, DataError, FatalError
 from ..grading import decide_grade
 from ..i18n import Translator
-from ..records import Person, Record, Score
+from ..records import Person, Record, Score, normalize_code
 from ..text import clean
 from .fingerprints import GRADE_ROLES
 from .headers import Profile, find_profile
+from .sheet import SheetFile
 from .writing import Draft, same_row
 
-__all__ = ["DraftTarget"]
+__all__ = ["DraftWriter"]
 
 _ = Translator.for_package("adapters").gettext
 
+_DRAFT_SUFFIXES = {"xlsx": (".xlsx",), "csv": (".csv", ".txt", ".tsv")}
+_SHEET_SUFFIXES = {".xlsx", ".csv", ".txt", ".tsv", ".xls", ".xlsm", ".xlsb", ".et", ".ods"}
 
-class DraftTarget:
-    """Mixin of :class:`~adapters.spreadsheet.adapter.SpreadsheetAdapter`: the draft writer (its attributes)."""
 
-    path: Any
-    profiles: Any
-    profile_name: str | None
-    format: str
-    name: str
-    writes: frozenset[str]
-    _draft: Draft | None
-    _sources: set[str]
-    _lock: Any
+class DraftWriter(SheetFile):
+    """Writes ``scores`` to a 教务 draft (a draft profile such as ``zhengfang``) and reads it back: its grades as
+    it holds them (hand edits marked), and the people and courses in it."""
 
-    def _is_draft_target(self) -> bool:
-        if not self.profile_name:
-            return False
-        try:
-            return find_profile(self.profiles, self.profile_name).output is not None
-        except DataError:
-            return False
+    reads: ClassVar[frozenset[str]] = frozenset({"persons", "scores", "enrollments"})
+    writes: ClassVar[frozenset[str]] = frozenset({"scores"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"current", "as_stored", "check_change", "held_back",
+                                                        "read_report"})
+    batch_size: ClassVar[int] = 5000  # the draft is rewritten per batch: large batches keep that cheap
+    identity_closed: ClassVar[bool] = False  # a draft lists nobody in advance: every matched person may be added
+    course_grades_only: ClassVar[bool] = True  # the draft holds one 成绩 per course (no line items)
+
+    def __init__(self, path: str | Path, **options: Any):
+        super().__init__(path, **options)
+        self._draft: Draft | None = None
+        self._sources: set[str] = set()
+        self._lock = threading.Lock()
+        self._output_profile()
+        if self.path.suffix.lower() in _SHEET_SUFFIXES - set(_DRAFT_SUFFIXES[self.format]):
+            # reading goes by content, but a person opens the draft by its name: Excel must not misread it
+            raise DataError(_("{scheme}: writes the draft as {kind}, but {name} is named as another kind of file; "
+                              "name it {suffix} or use the SPEC scheme that fits its name.").format(
+                scheme=self.name, kind=self.format.upper(), name=self.path.name,
+                suffix=_DRAFT_SUFFIXES[self.format][0]),
+                code="suffix_mismatch", where={"file": str(self.path)})
+
+    def check_connection(self) -> None:
+        """The folder is writable, and the file there (if any) is a draft mooc-bridge wrote (or ``overwrite``)."""
+        self._target().check_target()
+
+    def read(self, stream: str, scope: ReadScope | None = None) -> Iterator[Record]:
+        """Yield what the draft holds: ``scores`` of our own draft as the writer sees them (a grade changed by hand
+        ``overridden``), else the rows as a source would read them; nothing while the draft is not written yet."""
+        if stream not in self.reads:
+            raise self.unsupported("read", stream=stream)
+        if not self.path.exists():
+            return
+        wanted = normalize_code(scope.course_id) if scope and scope.course_id else None
+        if stream == "scores":
+            scores = self._draft_scores(wanted)
+            if scores is not None:
+                yield from scores
+                return
+        yield from self._read_rows(stream, wanted)
 
     def _output_profile(self) -> Profile:
         profile = find_profile(self.profiles, self.profile_name or "")
@@ -70,9 +100,7 @@ class DraftTarget:
         no 学号, no course, or no convertible value fails. A save failure fails every change of the batch.
         """
         if stream not in self.writes:
-            raise FatalError(_("{scheme}:{name} is read as a source and does not write {stream}; to write the 教务 "
-                               "draft, name a draft profile (profile=zhengfang).").format(
-                scheme=self.name, name=self.path.name, stream=stream), code="not_writable")
+            raise self.unsupported("write", stream=stream)
         if not changes:
             return []
         with self._lock:
@@ -149,9 +177,8 @@ class DraftTarget:
         return ", ".join(shown)
 
     def check_change(self, change: Change) -> AdapterError | None:
-        """Capability ``check_change``: the error writing ``change`` would give, without writing (a source file
-        writes nothing, so there is none to find)."""
-        if not self._is_draft_target() or change.stream != "scores":
+        """Capability ``check_change``: the error writing ``change`` would give, without writing."""
+        if change.stream != "scores":
             return None
         try:
             self._draft_row(change.record)
@@ -241,7 +268,8 @@ class DraftTarget:
                 "term": "-".join(filter(None, [self.year, self.semester])), "sources": sources}
 
     def current(self, change: Change) -> Record | None:
-        """The score the draft on disk holds for ``change`` (``None`` if no row), as the draft expresses it."""
+        """Capability ``current``: the score the draft on disk holds for ``change`` (``None`` if no row), as the
+        draft expresses it."""
         try:
             row = self._draft_row(change.record)
         except (_Skip, AdapterError):

@@ -22,7 +22,10 @@ checks): an adapter that cannot pass one is fixed, not excused.
 What the contract checks is listed in each test's docstring; an adapter that reads or writes nothing
 passes the tests that do not apply to it trivially, and one that declares a written stream must give
 sample changes for it. The optional capabilities of :data:`adapters.base.CAPABILITIES` are tested for every
-adapter that declares them (and refused by every one that does not), with no fixture to add.
+adapter that declares them (and refused by every one that does not), with no fixture to add: a capability
+declared but not implemented fails, and so does one implemented but not declared (the engine asks only for
+what is declared, so an undeclared method would be dead code, or probed for). Whatever an adapter is asked
+beyond its declaration it refuses with the one refusal error, :class:`adapters.errors.Unsupported`.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from adapters.base import CAPABILITIES, Adapter, Change, ChangeResult, ReadScope
-from adapters.errors import AdapterError
+from adapters.base import CAPABILITIES, Adapter, Change, ChangeResult, Delta, ReadScope
+from adapters.errors import AdapterError, Unsupported
 from adapters.records import STREAMS, Course, Enrollment, Person, Record, Score
 
 READ_LIMIT = 200
@@ -102,6 +105,21 @@ class AdapterContract:
         return True
 
     @staticmethod
+    def _any_change(sample_changes: dict[str, list[Change]]) -> Change | None:
+        return next((c for changes in sample_changes.values() for c in changes), None)
+
+    @staticmethod
+    def _ask(adapter: Adapter, capability: str, change: Change | None, scope: ReadScope):
+        """Call capability ``capability`` with arguments of its signature (a stand-in change when none is given)."""
+        change = change or Change(key="contract", stream="persons", action="create", record=Person(username="x"))
+        calls = {"current": lambda: adapter.current(change), "delta": adapter.delta,
+                 "resolve_line_items": lambda: adapter.resolve_line_items(["total"], scope.course_id),
+                 "held_back": adapter.held_back, "as_stored": lambda: adapter.as_stored(change.record),
+                 "read_report": adapter.read_report, "check_change": lambda: adapter.check_change(change)}
+        assert set(calls) == set(CAPABILITIES), "a capability the contract does not know how to ask"
+        return calls[capability]()
+
+    @staticmethod
     def _all_changes(sample_changes: dict[str, list[Change]]) -> list[tuple[str, list[Change]]]:
         return [(stream, list(changes)) for stream, changes in sample_changes.items() if changes]
 
@@ -151,7 +169,7 @@ class AdapterContract:
     def test_read_of_an_undeclared_stream_is_refused(self, adapter, read_scope):
         """Reading a stream the adapter does not declare raises, naming the stream."""
         for stream in [*sorted(set(STREAMS) - set(adapter.reads)), "no_such_stream"]:
-            with pytest.raises((AdapterError, NotImplementedError)) as info:
+            with pytest.raises(Unsupported) as info:
                 list(itertools.islice(adapter.read(stream, read_scope), 1))
             assert stream in str(info.value)
 
@@ -172,7 +190,7 @@ class AdapterContract:
         """A write to a stream the adapter does not write raises, naming the stream, and changes nothing."""
         changes = next((c for _s, c in self._all_changes(sample_changes)), [])
         for stream in [*sorted(set(STREAMS) - set(adapter.writes)), "no_such_stream"]:
-            with pytest.raises((AdapterError, NotImplementedError)) as info:
+            with pytest.raises(Unsupported) as info:
                 adapter.write(stream, changes)
             assert stream in str(info.value)
 
@@ -216,17 +234,63 @@ class AdapterContract:
 
     # -- optional capabilities ------------------------------------------------------------------------------
 
-    def test_declares_only_known_capabilities_it_implements(self, adapter):
-        """Every declared capability is one of adapters.base.CAPABILITIES, with the adapter's own method."""
+    def test_declares_exactly_the_capabilities_it_implements(self, adapter):
+        """Every declared capability is one of adapters.base.CAPABILITIES, with the adapter's own method; and every
+        capability method the adapter implements is declared (none implemented but hidden from the engine)."""
         assert set(adapter.capabilities) <= set(CAPABILITIES)
-        for capability in adapter.capabilities:
-            assert getattr(type(adapter), capability) is not getattr(Adapter, capability), capability
+        implemented = {c for c in CAPABILITIES if getattr(type(adapter), c) is not getattr(Adapter, c)}
+        assert not set(adapter.capabilities) - implemented, "declared but not implemented"
+        assert not implemented - set(adapter.capabilities), "implemented but not declared"
+
+    def test_an_undeclared_capability_is_refused(self, adapter, read_scope, sample_changes):
+        """Every capability the adapter does not declare raises Unsupported naming it (no half-working method)."""
+        change = self._any_change(sample_changes)
+        for capability in sorted(set(CAPABILITIES) - set(adapter.capabilities)):
+            with pytest.raises(Unsupported) as info:
+                self._ask(adapter, capability, change, read_scope)
+            assert capability in str(info.value) and info.value.code, capability
+
+    def test_a_declared_capability_answers(self, adapter, read_scope, sample_changes):
+        """Every declared capability answers with its documented type (never Unsupported); those that take a
+        change are asked about the sample changes."""
+        for stream in sorted(adapter.reads):  # capabilities that report on reads answer after one
+            list(itertools.islice(adapter.read(stream, read_scope), READ_LIMIT))
+        change = self._any_change(sample_changes)
+        for capability in sorted(adapter.capabilities):
+            if capability in ("current", "as_stored", "check_change") and change is None:
+                continue
+            if capability == "resolve_line_items":
+                continue  # needs the adapter's own item names: tested below
+            answer = self._ask(adapter, capability, change, read_scope)
+            expected = {"delta": Delta, "held_back": list, "read_report": dict,
+                        "check_change": (AdapterError, type(None)), "current": (Record, type(None)),
+                        "as_stored": (Record, type(None))}[capability]
+            assert isinstance(answer, expected), f"{capability} answered {answer!r}"
+
+    def test_a_delta_read_says_where_the_next_starts(self, adapter, read_scope):
+        """With ``delta``: a read without ``since`` that ran to its end was full."""
+        if "delta" not in adapter.capabilities:
+            pytest.skip("the adapter does not read deltas")
+        assert adapter.reads, "an adapter with delta reads must read something"
+        list(adapter.read(sorted(adapter.reads)[0], read_scope.model_copy(update={"since": None})))
+        assert adapter.delta().full is True
+
+    def test_declares_its_target_traits(self, adapter):
+        """The traits the planner follows are declared with their types; a course-grades-only or computed-grade
+        target writes scores, and an adapter that writes can re-read a change for a resume (``current``)."""
+        assert adapter.identity_closed in (None, True, False)
+        assert isinstance(adapter.knows_everyone(), bool)
+        assert isinstance(adapter.computed_course_grade, bool) and isinstance(adapter.course_grades_only, bool)
+        if adapter.computed_course_grade or adapter.course_grades_only:
+            assert "scores" in adapter.writes
+        if adapter.writes:
+            assert "current" in adapter.capabilities, "a written target must be re-readable for a resume"
 
     def test_resolve_line_items_only_when_declared(self, adapter, read_scope):
-        """Without the capability, resolve_line_items raises NotImplementedError naming the adapter."""
+        """Without the capability, resolve_line_items raises Unsupported naming the adapter."""
         if "resolve_line_items" in adapter.capabilities:
             pytest.skip("the adapter resolves line items")
-        with pytest.raises(NotImplementedError, match=adapter.name):
+        with pytest.raises(Unsupported, match=adapter.name):
             adapter.resolve_line_items(["total"], read_scope.course_id)
 
     def test_resolve_line_items_finds_every_item_it_reads(self, adapter, read_scope):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
-from adapters.base import CAPABILITIES, Adapter
+from adapters.base import CAPABILITIES, Adapter, ReadScope
+from adapters.errors import Unsupported
 
 
 class Minimal(Adapter):
@@ -31,6 +33,29 @@ def test_a_declared_capability_must_be_implemented():
 
 
 def test_an_undeclared_capability_is_not_there():
-    with pytest.raises(NotImplementedError, match="minimal does not resolve line items"):
+    with pytest.raises(Unsupported, match="minimal does not have the capability resolve_line_items") as info:
         Minimal().resolve_line_items(["midterm"])
+    assert info.value.code == "unsupported_capability" and isinstance(info.value, NotImplementedError)
     assert Minimal.capabilities == frozenset()
+
+
+def test_the_one_refusal_names_the_stream_or_capability():
+    for ask in (lambda a: a.write("scores", []), lambda a: list(a.read("scores")), lambda a: a.delta(),
+                lambda a: a.current(None)):
+        with pytest.raises(Unsupported) as info:
+            ask(Minimal())
+        assert info.value.code in ("unsupported_stream", "unsupported_capability") and info.value.where
+
+
+def test_read_options_are_typed():
+    assert ReadScope(detail="course", full=True, target=True).detail == "course"
+    with pytest.raises(ValidationError):
+        ReadScope(options={"detail": "course"})  # an untyped key is refused, never ignored
+    with pytest.raises(ValidationError):
+        ReadScope(detail="everything")
+
+
+def test_identity_closed_defaults_to_reading_persons():
+    assert Minimal().knows_everyone() is True
+    assert type("Open", (Minimal,), {"identity_closed": False})().knows_everyone() is False
+    assert type("NoPeople", (Minimal,), {"reads": frozenset({"scores"})})().knows_everyone() is False

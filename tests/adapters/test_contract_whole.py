@@ -6,7 +6,10 @@ import importlib
 import inspect
 import pkgutil
 
+import pytest
+
 import tests.adapters
+from adapters.base import Adapter, ReadScope
 from tests.adapters.contract import AdapterContract
 
 
@@ -44,3 +47,31 @@ def test_the_check_sees_a_narrowed_contract():
 
     assert narrowed([Narrowed, Subclass]) == {"Narrowed.test_current_reflects_a_write",
                                               "Subclass.test_current_reflects_a_write"}
+
+
+def test_the_contract_sees_a_declaration_that_differs_from_the_code():
+    class Hidden(Adapter):  # re-reads changes but does not say so
+        name = "hidden"
+        reads = frozenset({"persons"})
+
+        def check_connection(self):
+            return None
+
+        def read(self, stream, scope=None):
+            return iter([])
+
+        def current(self, change):
+            return None
+
+    class Liar(Hidden):  # says it reads deltas, and its delta() refuses
+        capabilities = frozenset({"current", "delta"})
+
+        def delta(self):
+            raise self.unsupported("capability", capability="delta")
+
+    contract = AdapterContract()
+    with pytest.raises(AssertionError, match="implemented but not declared"):
+        contract.test_declares_exactly_the_capabilities_it_implements(Hidden())
+    with pytest.raises(Exception, match="delta"):
+        contract.test_a_declared_capability_answers(Liar(), ReadScope(), {})
+    contract.test_an_undeclared_capability_is_refused(Liar(), ReadScope(), {})

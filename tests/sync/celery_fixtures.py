@@ -51,6 +51,7 @@ class CountingTarget(Adapter):
     name = "countdb"
     reads = frozenset({"scores"})
     writes = frozenset({"scores"})
+    capabilities = frozenset({"current"})
     batch_size = 2
     identity_closed = False
 

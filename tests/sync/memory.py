@@ -66,6 +66,7 @@ class MemoryTarget(Adapter):
     name = "memtgt"
     reads = frozenset({"enrollments", "scores", "persons"})
     writes = frozenset({"enrollments", "scores"})
+    capabilities = frozenset({"current"})
     batch_size = 3
 
     def __init__(self, records: Sequence[Record] = (), people: Sequence[Person] = (), *, closed: bool | None = None):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.base import Delta
 from adapters.records import Person
 from sync.models import SyncRun
 from sync.runner import SyncOptions, run_sync
@@ -19,6 +20,11 @@ PEOPLE = [Person(student_number=f"{n:03d}", username=f"u{n}") for n in range(6)]
 
 class DeltaSource(MemorySource):
     """Serves only records changed after ``since``; its bookmark is the time the read started."""
+
+    capabilities = frozenset({"delta"})
+
+    def delta(self):
+        return Delta(bookmark=self.bookmark, full=self.last_read_full)
 
     def __init__(self, records, now):
         super().__init__(records)

@@ -6,10 +6,10 @@ import pytest
 
 from adapters.openedx import OpenEdxAdapter
 from adapters.records import Person
-from adapters.spreadsheet import XlsxAdapter
+from adapters.spreadsheet import XlsxDraft, XlsxExport
 from sync.plan import PlanOptions, build_plan, operation_key, target_traits
 
-from .memory import enrol, person, score
+from .memory import MemoryTarget, enrol, person, score
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 A = Person(student_number="1", username="a", name="甲")
@@ -156,8 +156,9 @@ def test_a_course_grades_only_target_leaves_line_items_out():
 
 def test_target_traits_come_from_the_adapter():
     assert target_traits(OpenEdxAdapter) == {"computed_course_grade": True, "course_grades_only": False}
-    assert target_traits(XlsxAdapter) == {"computed_course_grade": False, "course_grades_only": True}
-    assert target_traits(object()) == {"computed_course_grade": False, "course_grades_only": False}
+    assert target_traits(XlsxDraft) == {"computed_course_grade": False, "course_grades_only": True}
+    assert target_traits(XlsxExport) == {"computed_course_grade": False, "course_grades_only": False}
+    assert target_traits(MemoryTarget) == {"computed_course_grade": False, "course_grades_only": False}
 
 
 def test_a_person_with_two_different_grades_for_one_item_is_held_and_the_rest_planned():

@@ -166,13 +166,13 @@ def test_minor_codes_accepts_the_shapes_providers_send():
 
 def test_delta_window_bookmark_is_start_minus_margin_and_never_goes_back():
     since = datetime(2025, 5, 1, tzinfo=UTC)
-    window = DeltaWindow.for_scope(since, {}, full=False, margin=300)
+    window = DeltaWindow.for_scope(since, False, full=False, margin=300)
     assert window.clause().render() == "dateLastModified>'2025-05-01T00:00:00.000Z'"
     window.observe({"Date": "Thu, 01 May 2025 10:00:00 GMT"})
     window.observe({"Date": "Thu, 01 May 2025 11:00:00 GMT"})
     assert window.bookmark() == datetime(2025, 5, 1, 9, 55, tzinfo=UTC)
-    late = DeltaWindow.for_scope(since, {}, full=False, margin=300)
+    late = DeltaWindow.for_scope(since, False, full=False, margin=300)
     late.observe({"Date": "Thu, 01 May 2025 00:01:00 GMT"})
     assert late.bookmark() == since
-    full = DeltaWindow.for_scope(since, {"full": "true"}, full=False, margin=300)
+    full = DeltaWindow.for_scope(since, True, full=False, margin=300)
     assert full.full and full.clause() is None

@@ -49,7 +49,7 @@ def test_delta_pull_returns_only_changes_and_tobedeleted_as_inactive(sis, adapte
 def test_full_option_ignores_the_bookmark_for_providers_that_hard_delete(sis, adapter):
     sis.remove("enrollments", "e5")
     since = datetime.now(UTC)
-    full = list(adapter.read("enrollments", ReadScope(since=since, options={"full": True})))
+    full = list(adapter.read("enrollments", ReadScope(since=since, full=True)))
     assert len(full) == 7 and "u5" not in {e.person.external_ids["oneroster"] for e in full}
     assert adapter.last_read_full is True
     assert list(adapter.read("enrollments", ReadScope(since=since))) == []
