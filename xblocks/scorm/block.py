@@ -29,7 +29,7 @@ from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 from xblocks.i18n import TranslatedBlockMixin
 from xblocks.resources import PipelineResourcesMixin
 
-from . import assets, learner, links, sequences, staff, tracking, upload
+from . import assets, learner, links, player_page, sequences, staff, tracking, upload
 from .package import PackagePreparing as Preparing
 from .package import PackageUnavailable, load_package, package_store, require_package, table_of_contents
 from .scoring import ScoringMixin
@@ -257,8 +257,9 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
             "launchUrl": self.runtime.handler_url(self, "launch"),
             "engineUrl": self.runtime.handler_url(self, "engine_state"),
             "sco": first,
-            "items": [{"id": e.identifier, "title": e.title, "depth": e.depth,
-                       "url": self._asset_url(e.launch) if e.launch else None} for e in entries],
+            "items": player_page.items(entries, package, record.attempt_for(start["attempt"], start["token"]), scos,
+                                       self._settings(), self._asset_url),
+            "labels": player_page.labels(),
             "sequencing": None if self.launch_item else sequencing_settings(package),
             "globals": global_objectives(package, record.current()),
             **start,
@@ -268,17 +269,11 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
             "config": config,
             "api_script": self.runtime.local_resource_url(
                 self, f"vendor/scorm-again/scorm{'12' if family == '1.2' else '2004'}.min.js"),
-            "player_script": self.runtime.local_resource_url(self, "js/player.js"),
+            "player_scripts": [self.runtime.local_resource_url(self, f"js/{name}.js")
+                               for name in ("player-queue", "player-ui", "player")],
             "player_css": self.runtime.local_resource_url(self, "css/player.css"),
             "show_toc": self.toc and len([e for e in entries if e.launch]) > 1,
-            "toc_label": _("Contents"),
-            "frame_title": _("Course content"),
-            "offline_notice": _("You are offline. Your progress is kept in this browser and sent when you are back."),
-            "review_notice": _("You have used all your attempts: this is a review, nothing is recorded."),
-            "refused_notice": _("This part is not available yet: the course sets the order."),
-            "ended_notice": _("You have left the course. Your progress is saved."),
-            "previous_label": _("Previous"),
-            "continue_label": _("Continue"),
+            **player_page.words(),
             "show_nav": len(scos) > 1,
         }
         return html_response(loader.render_django_template("templates/player.html", context))
@@ -393,7 +388,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
                                      tracking.snapshot(record, package, sco, self._settings()))
                 self._publish(record, package, scos)
                 self.save()  # inside the transaction that claimed the sequence
-        return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"]}
+        return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"],
+                "progress": self._status_text()}
 
     @staticmethod
     def workbench_scenarios():
