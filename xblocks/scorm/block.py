@@ -37,7 +37,7 @@ from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
 from .studio import StudioMixin
 from .transfer import PackageTransferMixin
-from .web import html_response, json_response
+from .web import html_response, json_response, same_origin_only
 
 log = logging.getLogger(__name__)
 loader = ResourceLoader(__name__)
@@ -249,6 +249,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
             self._keep(record)
         family = version_family(package.version)
         tracking.launch_events(self, family, start, first, attempts_before)
+        remote = player_page.content_urls(self._bucket(), links.course_of(self.scope_ids.usage_id),
+                                          self.package_sha256, family, request.host_url)
         config = {
             "version": family,
             "block": str(self.scope_ids.usage_id),
@@ -258,7 +260,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
             "engineUrl": self.runtime.handler_url(self, "engine_state"),
             "sco": first,
             "items": player_page.items(entries, package, record.attempt_for(start["attempt"], start["token"]), scos,
-                                       self._settings(), self._asset_url),
+                                       self._settings(), remote[1] if remote else self._asset_url),
+            "contentOrigin": remote[0] if remote else None,
             "labels": player_page.labels(),
             "sequencing": None if self.launch_item else sequencing_settings(package),
             "globals": global_objectives(package, record.current()),
@@ -269,6 +272,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
             "config": config,
             "api_script": self.runtime.local_resource_url(
                 self, f"vendor/scorm-again/scorm{'12' if family == '1.2' else '2004'}.min.js"),
+            "bridge_script": self.runtime.local_resource_url(self, "vendor/scorm-again/cross-frame-lms.min.js")
+            if remote else "",
             "player_scripts": [self.runtime.local_resource_url(self, f"js/{name}.js")
                                for name in ("player-queue", "player-ui", "player")],
             "player_css": self.runtime.local_resource_url(self, "css/player.css"),
@@ -292,6 +297,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         return assets.serve(request, assets.store_opener(store, sha256), path, sha256=sha256)
 
     # -- learner data ---------------------------------------------------------------------------
+    @same_origin_only
     @XBlock.json_handler
     def launch(self, data, suffix=""):
         """Preloaded values and the next sequence number for another item of the same attempt."""
@@ -313,6 +319,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         tracking.launch_events(self, version_family(package.version), start, sco, attempts_before)
         return {"sco": sco, "globals": global_objectives(package, record.current()), **start}
 
+    @same_origin_only
     @XBlock.json_handler
     def engine_state(self, data, suffix=""):
         """Keep the sequencing engine's state after a navigation that launched nothing (exit, suspend)."""
@@ -324,6 +331,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
                 self._keep(record)
         return {"status": status}
 
+    @same_origin_only
     @XBlock.json_handler
     def start_attempt(self, data, suffix=""):
         """Close the attempt in progress and start the next one: a POST with the CSRF token from the block's page
@@ -339,12 +347,14 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         return {"attempt": len(record.attempts), "player_url": self.runtime.handler_url(self, "player"),
                 "more": learner.may_start(record, self._settings())}
 
+    @same_origin_only
     @XBlock.json_handler
     def commit(self, data, suffix=""):
         """Store a commit from the runtime API; answer as scorm-again expects (``result``, ``errorCode``)."""
         return self._commit(data)
 
     @XBlock.handler
+    @same_origin_only
     def commit_beacon(self, request, suffix=""):
         """The last commit of a page being closed, sent by ``navigator.sendBeacon`` as a form field ``payload``."""
         try:

@@ -15,7 +15,7 @@ from adapters.i18n import Translator
 from scorm.attempts import Attempt
 from scorm.model import Package
 
-from . import learner
+from . import content_origin, learner
 from .package import TocEntry
 
 _ = Translator.for_package("xblocks").gettext
@@ -57,6 +57,19 @@ def items(entries: list[TocEntry], package: Package, attempt: Attempt | None, sc
     states = item_states(attempt, package, scos, settings)
     return [{"id": e.identifier, "title": e.title, "depth": e.depth, "url": url_of(e.launch) if e.launch else None,
              "state": states.get(e.identifier, ""), "hide": hidden.get(e.identifier, [])} for e in entries]
+
+
+def content_urls(bucket: dict[str, Any], course: str, sha256: str, version: str,
+                 host_url: str) -> tuple[str, Callable[[str], str]] | None:
+    """With the operator's content origin (ADR 0031): that origin and the URL of each item's launch page there,
+    under one token for this page; ``None`` when there is none or the plugin app is not mounted."""
+    origin = content_origin.configured(bucket)
+    if origin is None:
+        return None
+    signed = content_origin.token(course, sha256, version, content_origin.lms_origin(bucket, host_url))
+    if content_origin.content_url(origin, signed, "") is None:
+        return None
+    return origin, lambda path: content_origin.content_url(origin, signed, path) or ""
 
 
 def labels() -> dict[str, str]:
