@@ -49,7 +49,10 @@ js: ## install the pinned scorm-again from npm and vendor it (with its licence) 
 	  (cd $(SCORM_JS) && npm ci --no-audit --no-fund --loglevel=error) && touch $(SCORM_JS)/node_modules/scorm-again; \
 	fi
 	@mkdir -p $(SCORM_VENDOR)
+	@# the cross-frame pair serves a package on an operator's separate content origin (ADR 0031)
 	@cp $(SCORM_JS)/node_modules/scorm-again/dist/scorm12.min.js $(SCORM_JS)/node_modules/scorm-again/dist/scorm2004.min.js \
+	    $(SCORM_JS)/node_modules/scorm-again/dist/cross-frame-lms.min.js \
+	    $(SCORM_JS)/node_modules/scorm-again/dist/cross-frame-api.min.js \
 	    $(SCORM_JS)/node_modules/scorm-again/LICENSE $(SCORM_VENDOR)/
 	@node -e 'console.log("scorm-again " + require("./$(SCORM_JS)/node_modules/scorm-again/package.json").version + " vendored into $(SCORM_VENDOR)")'
 

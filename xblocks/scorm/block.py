@@ -29,7 +29,7 @@ from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 from xblocks.i18n import TranslatedBlockMixin
 from xblocks.resources import PipelineResourcesMixin
 
-from . import assets, learner, links, sequences, staff, tracking, upload
+from . import assets, learner, links, player_page, sequences, staff, tracking, upload
 from .package import PackagePreparing as Preparing
 from .package import PackageUnavailable, load_package, package_store, require_package, table_of_contents
 from .scoring import ScoringMixin
@@ -37,7 +37,7 @@ from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
 from .studio import StudioMixin
 from .transfer import PackageTransferMixin
-from .web import html_response, json_response
+from .web import html_response, json_response, same_origin_only
 
 log = logging.getLogger(__name__)
 loader = ResourceLoader(__name__)
@@ -249,6 +249,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
             self._keep(record)
         family = version_family(package.version)
         tracking.launch_events(self, family, start, first, attempts_before)
+        remote = player_page.content_urls(self._bucket(), links.course_of(self.scope_ids.usage_id),
+                                          self.package_sha256, family, request.host_url)
         config = {
             "version": family,
             "block": str(self.scope_ids.usage_id),
@@ -257,8 +259,10 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
             "launchUrl": self.runtime.handler_url(self, "launch"),
             "engineUrl": self.runtime.handler_url(self, "engine_state"),
             "sco": first,
-            "items": [{"id": e.identifier, "title": e.title, "depth": e.depth,
-                       "url": self._asset_url(e.launch) if e.launch else None} for e in entries],
+            "items": player_page.items(entries, package, record.attempt_for(start["attempt"], start["token"]), scos,
+                                       self._settings(), remote[1] if remote else self._asset_url),
+            "contentOrigin": remote[0] if remote else None,
+            "labels": player_page.labels(),
             "sequencing": None if self.launch_item else sequencing_settings(package),
             "globals": global_objectives(package, record.current()),
             **start,
@@ -268,17 +272,13 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
             "config": config,
             "api_script": self.runtime.local_resource_url(
                 self, f"vendor/scorm-again/scorm{'12' if family == '1.2' else '2004'}.min.js"),
-            "player_script": self.runtime.local_resource_url(self, "js/player.js"),
+            "bridge_script": self.runtime.local_resource_url(self, "vendor/scorm-again/cross-frame-lms.min.js")
+            if remote else "",
+            "player_scripts": [self.runtime.local_resource_url(self, f"js/{name}.js")
+                               for name in ("player-queue", "player-ui", "player")],
             "player_css": self.runtime.local_resource_url(self, "css/player.css"),
             "show_toc": self.toc and len([e for e in entries if e.launch]) > 1,
-            "toc_label": _("Contents"),
-            "frame_title": _("Course content"),
-            "offline_notice": _("You are offline. Your progress is kept in this browser and sent when you are back."),
-            "review_notice": _("You have used all your attempts: this is a review, nothing is recorded."),
-            "refused_notice": _("This part is not available yet: the course sets the order."),
-            "ended_notice": _("You have left the course. Your progress is saved."),
-            "previous_label": _("Previous"),
-            "continue_label": _("Continue"),
+            **player_page.words(),
             "show_nav": len(scos) > 1,
         }
         return html_response(loader.render_django_template("templates/player.html", context))
@@ -297,6 +297,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         return assets.serve(request, assets.store_opener(store, sha256), path, sha256=sha256)
 
     # -- learner data ---------------------------------------------------------------------------
+    @same_origin_only
     @XBlock.json_handler
     def launch(self, data, suffix=""):
         """Preloaded values and the next sequence number for another item of the same attempt."""
@@ -318,6 +319,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         tracking.launch_events(self, version_family(package.version), start, sco, attempts_before)
         return {"sco": sco, "globals": global_objectives(package, record.current()), **start}
 
+    @same_origin_only
     @XBlock.json_handler
     def engine_state(self, data, suffix=""):
         """Keep the sequencing engine's state after a navigation that launched nothing (exit, suspend)."""
@@ -329,6 +331,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
                 self._keep(record)
         return {"status": status}
 
+    @same_origin_only
     @XBlock.json_handler
     def start_attempt(self, data, suffix=""):
         """Close the attempt in progress and start the next one: a POST with the CSRF token from the block's page
@@ -344,12 +347,14 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         return {"attempt": len(record.attempts), "player_url": self.runtime.handler_url(self, "player"),
                 "more": learner.may_start(record, self._settings())}
 
+    @same_origin_only
     @XBlock.json_handler
     def commit(self, data, suffix=""):
         """Store a commit from the runtime API; answer as scorm-again expects (``result``, ``errorCode``)."""
         return self._commit(data)
 
     @XBlock.handler
+    @same_origin_only
     def commit_beacon(self, request, suffix=""):
         """The last commit of a page being closed, sent by ``navigator.sendBeacon`` as a form field ``payload``."""
         try:
@@ -393,7 +398,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
                                      tracking.snapshot(record, package, sco, self._settings()))
                 self._publish(record, package, scos)
                 self.save()  # inside the transaction that claimed the sequence
-        return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"]}
+        return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"],
+                "progress": self._status_text()}
 
     @staticmethod
     def workbench_scenarios():

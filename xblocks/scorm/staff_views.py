@@ -15,7 +15,7 @@ from scorm.attempts import LearnerRecord
 
 from . import learner, staff
 from .package import PackageUnavailable
-from .web import html_response, json_response
+from .web import html_response, json_response, same_origin_only
 
 loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
@@ -108,6 +108,7 @@ class StaffViewsMixin:
         return response
 
     @XBlock.handler
+    @same_origin_only
     @staff_only
     def staff_reset(self, request, suffix=""):
         """Delete one attempt of one learner: POST JSON ``{"learner": id, "attempt": n}`` (no attempt: all)."""

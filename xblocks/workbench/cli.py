@@ -21,6 +21,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--reload", action="store_true", help=_("restart when the code changes"))
     parser.add_argument("--scorm", action="append", default=[], metavar="PKG.zip",
                         help=_("import a SCORM package and add a scenario for it (repeatable)"))
+    parser.add_argument("--scorm-content-origin", metavar="URL",
+                        help=_("serve SCORM package files from this other origin of the same server, e.g. "
+                               "http://localhost:8000 when the workbench is opened as http://127.0.0.1:8000"))
     parser.add_argument("--no-demo-scorm", action="store_true",
                         help=_("leave out the small SCORM course that comes with mooc-bridge"))
     return parser
@@ -42,6 +45,8 @@ def setup_django(home: str | None = None) -> None:
 def main(argv: list[str], prog: str = "mooc-bridge workbench") -> int:
     """Migrate the database and serve the workbench until interrupted."""
     args = build_parser(prog).parse_args(argv)
+    if args.scorm_content_origin:
+        os.environ["MOOC_BRIDGE_SCORM_CONTENT_ORIGIN"] = args.scorm_content_origin  # read by the settings
     setup_django(args.home)
     from django.conf import settings
     from django.core.management import call_command

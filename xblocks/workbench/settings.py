@@ -67,6 +67,8 @@ XBLOCK_SETTINGS = {
     },
     "mooc_bridge_scorm": {
         "STORAGE_ROOT": str(HOME / "storage"),
+        # a separate origin for package files (ADR 0031): `mooc-bridge workbench --scorm-content-origin URL`
+        "CONTENT_ORIGIN": os.environ.get("MOOC_BRIDGE_SCORM_CONTENT_ORIGIN", ""),
     },
 }
 

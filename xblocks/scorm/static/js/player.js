@@ -1,102 +1,48 @@
 /*
  * The SCORM launcher page: installs scorm-again's runtime API for the SCO in the frame below, sends its
- * commits to the block, and makes sure nothing the learner did is lost:
- *   - every commit is kept in localStorage until the server has acknowledged it, and replayed on the
- *     next load or when the browser comes back online (the server ignores repeats by sequence number);
- *     the queue is the learner's own: its keys carry the learner's opaque store key, the block and the
- *     attempt, so on a shared computer nobody else's page ever sends it, and each commit carries its
- *     attempt's token, so the server refuses it for anyone else;
- *   - when the page is closed before the SCO terminated, the last state goes out by navigator.sendBeacon.
+ * commits to the block, and makes sure nothing the learner did is lost (player-queue.js keeps every commit
+ * until the server settled it; when the page is closed before the SCO terminated, the last state goes out by
+ * navigator.sendBeacon). What the learner sees is player-ui.js. With an operator's content origin the SCO runs
+ * on that other origin and reaches the API through scorm-again's CrossFrameLMS (ADR 0031).
  * Text shown to learners comes from the server-rendered page, not from here.
  */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("mb-scorm-config").textContent);
   var frame = document.querySelector(".mb-sco");
-  var offlineNotice = document.querySelector(".mb-offline");
-  var refusedNotice = document.querySelector(".mb-refused");
-  var endedNotice = document.querySelector(".mb-ended");
   var continueButton = document.querySelector(".mb-continue");
   var previousButton = document.querySelector(".mb-previous");
-  var STORE = "mooc-bridge-scorm:v2:" + config.store + ":" + config.block + ":";
+  var Q = window.MoocBridgeScormQueue;
+  var queue = Q.Queue("mooc-bridge-scorm:v2:" + config.store + ":" + config.block + ":", config.commitUrl);
+  var ui = window.MoocBridgeScormUi.Ui(config);
   var is12 = config.version === "1.2";
   var sequenced = !is12 && !!config.sequencing;
   var state = {sco: null, api: null, seq: 0, attempt: config.attempt, token: config.token, navRequest: null,
-               lastBody: null, engineSeq: config.engine_sequence, restored: null,
+               lastBody: null, engineSeq: config.engine_sequence, restored: null, review: false, bridge: null,
                positioning: false, delivered: null, choice: {}, switching: false};
+  var post = Q.post;
+  var setOffline = ui.offline;
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
+  function answered(answer) {
+    if (answer && typeof answer.progress === "string") { ui.progress(answer.progress); }
   }
 
-  function storage() {
-    try { return window.localStorage; } catch (e) { return null; }
-  }
-
-  function pendingKey(body) { return STORE + body.attempt + ":" + body.sco; }
-
-  function remember(body) {
-    var store = storage();
-    if (store) { try { store.setItem(pendingKey(body), JSON.stringify(body)); } catch (e) { /* full: beacon still goes */ } }
-  }
-
-  function isKept(body) {
-    var store = storage();
-    var kept = store ? JSON.parse(store.getItem(pendingKey(body)) || "null") : null;
-    return !!kept && kept.seq === body.seq;
-  }
-
-  function forget(body) {
-    var store = storage();
-    if (!store || !body) { return; }
-    var kept = JSON.parse(store.getItem(pendingKey(body)) || "null");
-    if (kept && kept.seq <= body.seq) { store.removeItem(pendingKey(body)); }
-  }
-
-  function setOffline(flag) {
-    if (offlineNotice) { offlineNotice.hidden = !flag; }
-  }
-
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      if (!response.ok) {
-        var error = new Error("HTTP " + response.status);
-        error.status = response.status;
-        throw error;
-      }
-      return response.json();
-    });
-  }
-
-  /* Send the commits that never reached the server, then forget those the server has settled. */
   function replayPending() {
-    var store = storage();
-    if (!store) { return Promise.resolve(false); }
-    var keys = [];
-    for (var i = 0; i < store.length; i += 1) {
-      var key = store.key(i);
-      if (key && key.indexOf(STORE) === 0) { keys.push(key); }
-    }
-    return keys.reduce(function (chain, key) {
-      return chain.then(function () {
-        var body = JSON.parse(store.getItem(key) || "null");
-        if (!body) { return; }
-        return post(config.commitUrl, body).then(function (answer) {
-          // stored, a repeat, or superseded by newer data: either way the server has settled it
-          if (answer.result === true || answer.errorMessage === "stale_commit" ||
-              answer.errorMessage === "stale_attempt" || answer.errorMessage === "invalid_data" ||
-              answer.errorMessage === "wrong_learner") {
-            store.removeItem(key);
-          }
-        });
-      });
-    }, Promise.resolve()).then(function () { setOffline(false); return keys.length > 0; },
-                               function () { setOffline(true); return keys.length > 0; });
+    return queue.replay(answered).then(function (outcome) { setOffline(!outcome.reached); return outcome.replayed; });
+  }
+
+  /* scorm-again's own reading of the commit answer (its default xhrResponseHandler), after noting what the
+     server settled: a commit the server answered is forgotten, so only one that never arrived shows the
+     offline notice (the synchronous commits that scorm-again sends fire no CommitSuccess event). */
+  function readAnswer(xhr) {
+    var answer = null;
+    try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+    if (xhr.status > 0 && xhr.status < 500 && Q.settles(answer)) { queue.forget(state.lastBody); }
+    answered(answer);
+    if (xhr.status < 200 || xhr.status > 299) { return {result: "false", errorCode: 101}; }
+    if (!answer || !Object.prototype.hasOwnProperty.call(answer, "result")) { return {result: "true", errorCode: 0}; }
+    return {result: answer.result, errorCode: typeof answer.errorCode === "number" ? answer.errorCode :
+            (answer.result === true || answer.result === "true" ? 0 : 101)};
   }
 
   function isActive(api) {
@@ -105,24 +51,33 @@
   }
 
   function makeApi(sco, start) {
+    state.review = start.mode === "review";
     var settings = {
-      lmsCommitUrl: config.commitUrl,
+      // a review stores nothing: scorm-again answers Commit "true" without sending (read-only, as Moodle's review)
+      lmsCommitUrl: state.review ? false : config.commitUrl,
       dataCommitFormat: "flattened",
-      autocommit: true,
+      autocommit: !state.review,
       autocommitSeconds: 30,
       // SCORM 1.2 RTE 3.4.4: LMSFinish with no status set records "completed" (passed/failed against the
       // mastery score, scorm-again's mastery_override); the server applies the same rule to what it stores
       autoCompleteLessonStatus: true,
       logLevel: 4,
-      xhrHeaders: {"X-CSRFToken": csrfToken()},
+      xhrHeaders: {"X-CSRFToken": Q.csrfToken()},
+      xhrResponseHandler: readAnswer,
       requestHandler: function (data, meta) {
+        var terminating = !!(meta && meta.isTerminateCommit);
         state.seq += 1;
         var body = withEngine({sco: sco, attempt: state.attempt, token: state.token, seq: state.seq,
-                               terminate: !!(meta && meta.isTerminateCommit), data: data}, api);
-        remember(body);
+                               terminate: terminating, data: data}, api);
+        queue.remember(body);
         state.lastBody = body;
-        // scorm-again's synchronous commits report no error event: a body still kept afterwards did not arrive
-        window.setTimeout(function () { if (isKept(body)) { setOffline(true); } }, 0);
+        if (terminating) {
+          // sent by sendBeacon, whose answer nobody reads: a replay soon after learns whether it arrived
+          window.setTimeout(replayPending, 1000);
+        } else {
+          // after the synchronous request: a body still kept did not reach the server
+          window.setTimeout(function () { setOffline(queue.isKept(body)); }, 0);
+        }
         return body;
       }
     };
@@ -136,13 +91,28 @@
       try { if (api.deserializeSequencingState(start.engine)) { state.restored = JSON.parse(start.engine); } }
       catch (e) { state.restored = null; }
     }
-    api.on("CommitSuccess", function () { forget(state.lastBody); setOffline(false); });
-    api.on("CommitError", function () { setOffline(true); });
+    // the table of contents follows the SCO's own status as soon as it sets it
+    var elements = is12 ? ["cmi.core.lesson_status"] : ["cmi.completion_status", "cmi.success_status"];
+    elements.forEach(function (element) {
+      api.on((is12 ? "LMSSetValue." : "SetValue.") + element, function () {
+        var shown = window.MoocBridgeScormUi.scoState(api, is12);
+        if (shown) { ui.state(sco, shown); }
+      });
+    });
     if (!is12) {
       api.on("SetValue.adl.nav.request", function (element, value) { state.navRequest = value; });
       api.on("Terminate", function () { window.setTimeout(function () { followNavRequest(api); }, 0); });
     }
     return api;
+  }
+
+  /* With an operator's content origin, the SCO's frame is on that origin: scorm-again's CrossFrameLMS answers
+     the CrossFrameAPI of the launch page there (messages from that origin only), for the API of this SCO. */
+  function bridge(api) {
+    if (state.bridge) { state.bridge.destroy(); state.bridge = null; }
+    if (config.contentOrigin && window.CrossFrameLMS) {
+      state.bridge = new window.CrossFrameLMS(api, config.contentOrigin, {rateLimit: 1000});
+    }
   }
 
   /* scorm-again 3.4.3's Activity reads and writes attemptAbsoluteDuration (and activityAbsoluteDuration) as an
@@ -196,13 +166,7 @@
 
   function showValidity(data) {
     state.choice = data.choice || {};
-    if (continueButton) { continueButton.disabled = !truthy(data["continue"]); }
-    if (previousButton) { previousButton.disabled = !truthy(data.previous); }
-    var links = document.querySelectorAll(".mb-toc a[data-item]");
-    for (var i = 0; i < links.length; i += 1) {
-      var id = links[i].getAttribute("data-item");
-      links[i].setAttribute("aria-disabled", choiceAllowed(id) ? "false" : "true");
-    }
+    ui.validity(data, choiceAllowed);
   }
 
   /* A restored engine has delivered nothing in this page: ask it for the navigation state it now allows. */
@@ -229,16 +193,14 @@
 
   function saveEngine() {
     var body = withEngine({attempt: state.attempt, token: state.token}, state.api);
-    if (body.engine) { post(config.engineUrl, body).then(null, function () { /* the next commit carries it */ }); }
+    if (body.engine && !state.review) { post(config.engineUrl, body).then(null, function () { /* the next commit carries it */ }); }
   }
-
-  function showRefused(flag) { if (refusedNotice) { refusedNotice.hidden = !flag; } }
 
   function endSession() {
     if (state.switching) { return; }
     saveEngine();
     frame.src = "about:blank";
-    if (endedNotice) { endedNotice.hidden = false; }
+    ui.ended();
   }
 
   /* Place a new API's engine on the SCO being launched. With the attempt's kept engine restored: nothing to do
@@ -267,26 +229,9 @@
     return state.delivered && state.delivered !== sco ? state.delivered : null;
   }
 
-  function currentItemIndex() {
-    for (var i = 0; i < config.items.length; i += 1) {
-      if (config.items[i].id === state.sco) { return i; }
-    }
-    return -1;
-  }
+  function launchableItem(id) { return !!(ui.item(id) || {}).url; }
 
-  function launchableItem(id) {
-    for (var i = 0; i < config.items.length; i += 1) {
-      if (config.items[i].id === id && config.items[i].url) { return true; }
-    }
-    return false;
-  }
-
-  function launchable(index, step) {
-    for (var i = index + step; i >= 0 && i < config.items.length; i += step) {
-      if (config.items[i].url) { return config.items[i].id; }
-    }
-    return null;
-  }
+  function launchable(step) { return ui.launchable(state.sco, step); }
 
   /* SCORM 2004 navigation requests the SCO made before it terminated: continue, previous, choice, exit. */
   function followNavRequest(api) {
@@ -301,14 +246,13 @@
         try {
           ok = choice ? api.processNavigationRequest(choice[2], choice[1]) : api.processNavigationRequest(request);
         } catch (e) { ok = false; }
-        if (!ok && !/^(exit|exitAll|suspendAll|abandon|abandonAll)$/.test(request)) { showRefused(true); }
+        if (!ok && !/^(exit|exitAll|suspendAll|abandon|abandonAll)$/.test(request)) { ui.refused(true); }
       }
       return;
     }
-    var index = currentItemIndex();
     var target = null;
-    if (request === "continue") { target = launchable(index, 1); }
-    else if (request === "previous") { target = launchable(index, -1); }
+    if (request === "continue") { target = launchable(1); }
+    else if (request === "previous") { target = launchable(-1); }
     else if (choice) { target = choice[1]; }
     else if (request === "exitAll" || request === "suspendAll") { endSession(); }
     if (target) { switchTo(target); }
@@ -316,14 +260,14 @@
 
   /* The learner asked the LMS to move on (buttons, table of contents). */
   function navigate(request, target) {
-    showRefused(false);
+    ui.refused(false);
     if (!sequenced) {
-      var next = request === "choice" ? target : launchable(currentItemIndex(), request === "previous" ? -1 : 1);
+      var next = request === "choice" ? target : launchable(request === "previous" ? -1 : 1);
       if (next) { switchTo(next); }
       return;
     }
     if (request === "choice" && !choiceAllowed(target)) {
-      showRefused(true);
+      ui.refused(true);
       return;
     }
     var api = state.api;
@@ -335,7 +279,7 @@
         ok = request === "choice" ? api.processNavigationRequest("choice", target) : api.processNavigationRequest(request);
       } catch (e) { ok = false; }
       if (!ok) {
-        showRefused(true);
+        ui.refused(true);
         switchTo(from, "jump");  // the current activity was ended: open it again
       }
     });
@@ -368,6 +312,7 @@
     if (launch.engine_sequence > state.engineSeq) { state.engineSeq = launch.engine_sequence; }
     state.api = makeApi(sco, launch);
     if (is12) { window.API = state.api; } else { window.API_1484_11 = state.api; }
+    bridge(state.api);
     state.switching = false;
     if (sequenced) {
       var how = launch.how || (launch.next_sequence > 0 ? "jump" : "start");
@@ -375,13 +320,8 @@
       if (other) { switchTo(other, "jump"); return; }
       if (state.restored) { refreshValidity(state.api); }
     }
-    var links = document.querySelectorAll(".mb-toc a[data-item]");
-    for (var i = 0; i < links.length; i += 1) {
-      links[i].setAttribute("aria-current", links[i].getAttribute("data-item") === sco ? "true" : "false");
-    }
-    for (var j = 0; j < config.items.length; j += 1) {
-      if (config.items[j].id === sco) { frame.src = config.items[j].url; }
-    }
+    ui.current(sco);
+    frame.src = ui.item(sco).url;
   }
 
   function terminate() {
@@ -399,7 +339,7 @@
                                         function (error) {
                                           state.switching = false;
                                           // 409: the server's kept engine shows the activity's attempts used up
-                                          if (error.status === 409) { showRefused(true); } else { setOffline(true); }
+                                          if (error.status === 409) { ui.refused(true); } else { setOffline(true); }
                                         });
     });
   }
@@ -417,13 +357,13 @@
   /* The page is going away while the SCO is still running: send its last state by beacon. */
   window.addEventListener("pagehide", function () {
     var api = state.api;
-    if (!isActive(api) || typeof navigator.sendBeacon !== "function") { return; }
+    if (!isActive(api) || state.review || typeof navigator.sendBeacon !== "function") { return; }
     state.seq += 1;
     var body = withEngine({sco: state.sco, attempt: state.attempt, token: state.token, seq: state.seq,
                            terminate: true, data: api.renderCommitCMI(true)}, api);
-    remember(body);
+    queue.remember(body);
     var form = new FormData();
-    form.append("csrfmiddlewaretoken", csrfToken());
+    form.append("csrfmiddlewaretoken", Q.csrfToken());
     form.append("payload", JSON.stringify(body));
     navigator.sendBeacon(config.beaconUrl, form);
   });

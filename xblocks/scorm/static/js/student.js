@@ -16,6 +16,15 @@ function MoocBridgeScormBlock(runtime, element) {
     });
   }
 
+  /* The launcher in the frame tells the status line what the server now publishes (grade, progress). */
+  var status = root.querySelector(".mb-scorm-status");
+  if (frame && status) {
+    window.addEventListener("message", function (event) {
+      if (event.source !== frame.contentWindow || event.origin !== window.location.origin) { return; }
+      if (event.data && typeof event.data.mbScormProgress === "string") { status.textContent = event.data.mbScormProgress; }
+    });
+  }
+
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : "";
