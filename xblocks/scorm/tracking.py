@@ -97,7 +97,7 @@ def sco_changed(block, version: str, attempt: int, sco: str, before: ScoSnapshot
         "score_scaled": _round(after.score_scaled), "score_raw": _round(after.score_raw),
         # what they were before this commit: the xAPI statements (xapi.py) say only what changed
         "previous_completion_status": before.completion_status, "previous_success_status": before.success_status,
-        "previous_score_scaled": _round(before.score_scaled),
+        "previous_score_scaled": _round(before.score_scaled), "previous_score_raw": _round(before.score_raw),
         "session_ended": ended,
         "session_time_seconds": _round(after.total_seconds - before.total_seconds, 2) if ended else None,
         "total_time_seconds": _round(after.total_seconds, 2),

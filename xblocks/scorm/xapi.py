@@ -181,7 +181,7 @@ class ScoChanged(ScormStatement):
     """A stored commit changed a SCO: one statement for each thing that changed, in the profile's verbs.
 
     ``completed`` when its completion status became completed, ``passed``/``failed`` when its success status
-    became that, ``scored`` when its scaled or raw score changed to a value, ``terminated`` (with the session's
+    became that, ``scored`` when its scaled or raw score changed and is known, ``terminated`` (with the session's
     time) when a session ended. An event from before the ``previous_*`` fields existed counts as all changed.
     """
 
@@ -196,9 +196,10 @@ class ScoChanged(ScormStatement):
         success = data.get("success_status")
         if success in ("passed", "failed") and success != data.get("previous_success_status"):
             verbs.append(success)
-        if data.get("score_scaled") is not None or data.get("score_raw") is not None:
-            if "previous_score_scaled" not in data or data.get("score_scaled") != data["previous_score_scaled"]:
-                verbs.append("scored")
+        score = (data.get("score_scaled"), data.get("score_raw"))
+        before = (data.get("previous_score_scaled", ()), data.get("previous_score_raw", ()))  # (): not logged
+        if score != (None, None) and score != before:
+            verbs.append("scored")
         if data.get("session_ended"):
             verbs.append("terminated")
         return verbs
@@ -216,10 +217,12 @@ class Scored(ScormStatement):
     verb_name = "earned"
 
     def get_result(self) -> Result:
-        """The grade in points (``raw`` of ``max`` = the block's weight) and scaled."""
+        """The grade scaled, and in points (``raw`` of ``max`` = the block's weight) when the weight is above 0:
+        xAPI wants ``max`` above ``min``, so an unweighted block's grade is ``scaled`` alone."""
         data = self.get_data("data") or {}
-        score = {"min": 0, "max": data.get("max_score"), "raw": data.get("score_raw"),
-                 "scaled": data.get("score_scaled")}
+        score = {"scaled": data.get("score_scaled")}
+        if (data.get("max_score") or 0) > 0:
+            score.update({"min": 0, "max": data["max_score"], "raw": data.get("score_raw")})
         return Result(score={key: value for key, value in score.items() if value is not None})
 
 

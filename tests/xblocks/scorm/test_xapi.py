@@ -183,7 +183,8 @@ def test_nothing_for_a_change_that_says_nothing_and_no_private_data(scorm, erb):
     incomplete = {"package_sha256": "ab" * 32, "scorm_version": "2004", "attempt": 1, "sco_id": "intro",
                   "completion_status": "incomplete", "success_status": "unknown", "score_scaled": None,
                   "score_raw": None, "previous_completion_status": "not attempted",
-                  "previous_success_status": "unknown", "previous_score_scaled": None, "session_ended": False,
+                  "previous_success_status": "unknown", "previous_score_scaled": None, "previous_score_raw": None,
+                  "session_ended": False,
                   "session_time_seconds": None, "total_time_seconds": 3.0}
     assert route(erb, as_lms_event(tracking.SCO_CHANGED, incomplete, when)) == []
     text = repr([s for event in played(scorm) for s in route(erb, event)])
@@ -199,6 +200,20 @@ def test_an_event_logged_before_the_previous_fields_counts_as_all_changed(erb):
     assert statements[1]["result"]["success"] is False
     assert statements[3]["result"]["duration"] == "PT01M30.5S"
     assert statements[0]["object"]["id"] == f"{UNIT}/sco/a%20b%2Fc"
+
+
+def test_a_raw_score_alone_is_scored_and_an_unweighted_grade_is_scaled_only(erb):
+    when = datetime(2025, 3, 1, tzinfo=UTC)
+    raw_only = {"attempt": 1, "sco_id": "quiz", "completion_status": "incomplete", "success_status": "unknown",
+                "score_scaled": None, "score_raw": 7.0, "previous_completion_status": "incomplete",
+                "previous_success_status": "unknown", "previous_score_scaled": None, "previous_score_raw": 5.0,
+                "session_ended": False}
+    assert [s["result"] for s in route(erb, as_lms_event(tracking.SCO_CHANGED, raw_only, when))] == [
+        {"score": {"raw": 7.0}}]
+    same = {**raw_only, "previous_score_raw": 7.0}
+    assert route(erb, as_lms_event(tracking.SCO_CHANGED, same, when)) == []
+    unweighted = {"attempt": 1, "score_scaled": 0.5, "score_raw": 0.0, "max_score": 0.0}
+    assert route(erb, as_lms_event(tracking.SCORED, unweighted, when))[0]["result"] == {"score": {"scaled": 0.5}}
 
 
 def test_the_whitelist_passes_ours_and_still_refuses_others(erb):
