@@ -78,12 +78,16 @@ def test_the_lms_mounts_the_progress_url(edx_plugins, settings, admin_client):
 @pytest.mark.parametrize("settings_type", ["common", "production"])
 def test_the_lms_settings_get_defaults_and_beat_entries(edx_plugins, settings_type):
     module = types.ModuleType("plugin_test_settings")
+    # what every LMS settings module has, read by the other installed plugins' settings (event-routing-backends')
+    module.LMS_ROOT_URL, module.ENV_TOKENS = "https://lms.example.edu", {}
     module.MOOC_BRIDGE_SYNC_SCHEDULES = [NIGHTLY]
     module.MOOC_BRIDGE_SYNC_QUEUE = "edx.lms.core.high_mem"
     module.CELERYBEAT_SCHEDULE = {"other": {"task": "x", "schedule": 60}}
     sys.modules[module.__name__] = module
     try:
-        edx_plugins.add_plugins(module.__name__, "lms.djangoapp", settings_type)
+        # as the LMS runs them: production.py starts from what common.py (and its plugin settings) made
+        for kind in dict.fromkeys(["common", settings_type]):
+            edx_plugins.add_plugins(module.__name__, "lms.djangoapp", kind)
     finally:
         del sys.modules[module.__name__]
     assert module.MOOC_BRIDGE_SYNC_CHUNK_SIZE == DEFAULTS["MOOC_BRIDGE_SYNC_CHUNK_SIZE"]

@@ -4,6 +4,8 @@ Workers only register tasks of installed Django apps (``autodiscover_tasks`` imp
 XBlock alone is not an app. Its one table, :class:`~xblocks.scorm.models.CommitSequence`, makes the newer of
 two concurrent commits win (``migrate`` creates it in the LMS database). In the LMS it mounts
 ``mooc-bridge/scorm/`` (:mod:`xblocks.scorm.urls`): package files streamed to learners (:mod:`xblocks.scorm.views`).
+Where event-routing-backends is installed (Aspects), its settings allow our tracking events
+(:mod:`xblocks.scorm.plugin_settings`) and :mod:`xblocks.scorm.xapi` registers their xAPI transformers.
 """
 
 from django.apps import AppConfig
@@ -26,8 +28,21 @@ class ScormPlayerConfig(AppConfig):
                 "relative_path": "urls",
             },
         },
+        # the LMS only: Studio publishes no learner events
+        "settings_config": {
+            "lms.djangoapp": {
+                "common": {"relative_path": "plugin_settings"},
+                "production": {"relative_path": "plugin_settings"},
+            },
+        },
     }
 
     def ready(self):
-        """Register the package-import task with whichever Celery app the process runs."""
+        """Register the package-import task with whichever Celery app the process runs, and our xAPI transformers
+        with event-routing-backends when it is an installed app (its modules need its models)."""
+        from django.apps import apps
+
         from . import tasks  # noqa: F401 - imported for its @shared_task registration
+
+        if apps.is_installed("event_routing_backends"):
+            from . import xapi  # noqa: F401 - imported for its XApiTransformersRegistry.register decorators

@@ -27,7 +27,7 @@ SCO_CHANGED = PREFIX + "sco.changed"
 SCORED = PREFIX + "scored"
 COMPLETED = PREFIX + "completed"
 
-#: Every event name the block publishes (add them to event-routing-backends' allow-lists; see the README).
+#: Every event name the block publishes (``plugin_settings`` adds them to event-routing-backends' allow-lists).
 EVENT_NAMES = (ATTEMPT_STARTED, LAUNCHED, SCO_CHANGED, SCORED, COMPLETED)
 
 
@@ -95,6 +95,9 @@ def sco_changed(block, version: str, attempt: int, sco: str, before: ScoSnapshot
         **base(block, version, attempt), "sco_id": sco,
         "completion_status": after.completion_status, "success_status": after.success_status,
         "score_scaled": _round(after.score_scaled), "score_raw": _round(after.score_raw),
+        # what they were before this commit: the xAPI statements (xapi.py) say only what changed
+        "previous_completion_status": before.completion_status, "previous_success_status": before.success_status,
+        "previous_score_scaled": _round(before.score_scaled), "previous_score_raw": _round(before.score_raw),
         "session_ended": ended,
         "session_time_seconds": _round(after.total_seconds - before.total_seconds, 2) if ended else None,
         "total_time_seconds": _round(after.total_seconds, 2),

@@ -49,8 +49,10 @@ def test_a_completion_and_a_score_then_repeats_emit_nothing_new(scorm):
     assert scorm.events("alice")[start:] == [
         ("edx.mooc_bridge.scorm.sco.changed",
          {**base, "sco_id": SCO_12, "completion_status": "completed", "success_status": "passed",
-          "score_scaled": 0.85, "score_raw": 85.0, "session_ended": False, "session_time_seconds": None,
-          "total_time_seconds": 0.0}),
+          "score_scaled": 0.85, "score_raw": 85.0, "previous_completion_status": "not attempted",
+          "previous_success_status": "unknown", "previous_score_scaled": None, "previous_score_raw": None,
+          "session_ended": False,
+          "session_time_seconds": None, "total_time_seconds": 0.0}),
         ("grade", {"value": 1.7, "max_value": 2.0, "only_if_higher": None}),
         ("edx.mooc_bridge.scorm.scored", {**base, "score_scaled": 0.85, "score_raw": 1.7, "max_score": 2.0}),
         ("completion", {"completion": 1.0}),
@@ -75,8 +77,10 @@ def test_a_completion_and_a_score_then_repeats_emit_nothing_new(scorm):
     assert scorm.events("alice")[seen:] == [
         ("edx.mooc_bridge.scorm.sco.changed",
          {**base, "sco_id": SCO_12, "completion_status": "completed", "success_status": "passed",
-          "score_scaled": 0.95, "score_raw": 95.0, "session_ended": True, "session_time_seconds": 60.0,
-          "total_time_seconds": 60.0}),
+          "score_scaled": 0.95, "score_raw": 95.0, "previous_completion_status": "completed",
+          "previous_success_status": "passed", "previous_score_scaled": 0.95, "previous_score_raw": 95.0,
+          "session_ended": True,
+          "session_time_seconds": 60.0, "total_time_seconds": 60.0}),
     ]
     # nothing the learner wrote or the SCO keeps for itself ever reaches analytics
     text = json.dumps(tracked(scorm))
