@@ -75,6 +75,7 @@ RUN_LABELS = {"running": N_("running"), "done": N_("done"), "failed": N_("failed
               "interrupted": N_("interrupted"), "held": N_("held for approval"), "discarded": N_("discarded")}
 SEVERITY_LABELS = {"error": N_("left out"), "warning": N_("warning")}
 ACTION_LABELS = {"create": N_("add"), "update": N_("change"), "delete": N_("remove")}
+KIND_LABELS = {"roster": N_("roster"), "grades": N_("grades")}
 
 
 def _message(table: dict[str, str], code: str, params: dict[str, Any]) -> str:
@@ -284,6 +285,7 @@ def render_html(data: dict[str, Any]) -> str:
         "changes": changes[:HTML_LIMIT], "held": held[:HTML_LIMIT], "failed": failed[:HTML_LIMIT],
         "more": labels["more"].format(count=len(changes) - HTML_LIMIT) if len(changes) > HTML_LIMIT else "",
         "status": _(RUN_LABELS.get(run["status"], run["status"])),
+        "kind": _(KIND_LABELS.get(run["kind"], run["kind"])),
         "lang": "zh-CN" if _("Sync report") != "Sync report" else "en",
     }
     engine = Engine(dirs=[str(_TEMPLATE.parent.parent)], autoescape=True)
