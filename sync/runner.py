@@ -136,7 +136,8 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     since, before = journal.delta_start(kind, options.source_spec or source.name, key, kept_now) \
         if options.delta and delta else (None, None)
     scope = ReadScope(course_id=options.source_course, since=since,
-                      detail="course" if traits["course_grades_only"] else "all")
+                      detail="course" if traits["course_grades_only"] else "all",
+                      missing_score=target.missing_score_policy() if stream == "scores" else None)
     records, unmapped = _mapped(_read(source, stream, scope, progress, counted), options)
     held = [h for h in (source.held_back() if "held_back" in source.capabilities else [])
             if map_course(h.course_id, options.course_map, options.target_course)[1]]

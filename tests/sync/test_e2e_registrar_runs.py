@@ -57,6 +57,25 @@ def test_a_student_with_no_score_is_listed_or_absent_by_the_schools_policy(tmp_p
     assert cells(absent)[number(6)][6:] == [0, "百分制", "正常考试", "缺考"]
 
 
+def test_the_drafts_grade_table_decides_a_missing_score(tmp_path):
+    """The registrar keeps the school's table beside scale=五级制 on the draft: its missing_score decides."""
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(1, 71, None), (6, None, None)])
+    absent, listed = tmp_path / "absent.json", tmp_path / "list.json"
+    absent.write_text(json.dumps({"missing_score": "absent"}), encoding="utf-8")
+    listed.write_text(json.dumps({"missing_score": "list"}), encoding="utf-8")
+    draft = tmp_path / "jw.xlsx"
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}",
+                 "--to", f"xlsx:{draft}?{DRAFT}&scale=五级制&scales={absent}")
+    assert result.returncode == 0, result.stderr
+    assert cells(draft)[number(6)][6:] == ["不及格", "五级制", "正常考试", "缺考"]
+    assert "it is read as 缺考" in result.stdout
+    other = tmp_path / "jw-list.xlsx"  # the draft's table wins over the source's too
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}?scales={absent}",
+                 "--to", f"xlsx:{other}?{DRAFT}&scales={listed}")
+    assert result.returncode == 0, result.stderr
+    assert number(6) not in cells(other) and "no grade is read for it" in result.stdout
+
+
 # 4. what a run skipped ---------------------------------------------------------------------------------------------
 
 def test_rows_left_out_and_the_profile_are_printed_and_reported(tmp_path):
