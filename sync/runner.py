@@ -24,7 +24,7 @@ from adapters.records import STREAMS, Person, Record
 
 from . import hold as holds
 from . import journal, report
-from .item_map import resolve_item_map
+from .item_map import check_source_items, resolve_item_map
 from .models import Operation, SyncRun
 from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied, target_traits
 from .plan_model import kept_courses, map_course
@@ -165,6 +165,8 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     item_map = options.item_map
     if kind == "grades":
         try:
+            if records and source_complete:  # a delta may just not have sent an item this time
+                check_source_items(records, options.item_map, _item_columns(source))
             item_map = resolve_item_map(target, records, options.item_map, options.target_course, options.course_map)
         except DataError as error:
             raise SyncRefused(_("Nothing was written: {reason}").format(reason=error.message), error.code) from None
@@ -186,6 +188,15 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     plan.source_bookmark = mark.bookmark.isoformat() if mark and mark.bookmark else None
     progress("plan", len(records), len(records))
     return plan
+
+
+def _item_columns(source: Adapter) -> list[str]:
+    """The grade item columns a source reports reading (``read_report``: ``detection.components``), so a column
+    with no score in any row still counts as one of its items."""
+    if "read_report" not in source.capabilities:
+        return []
+    detection = source.read_report().get("detection") or {}
+    return [str(c["header"]) for c in detection.get("components") or () if isinstance(c, dict) and c.get("header")]
 
 
 def _check_changes(target: Adapter, plan: Plan) -> None:

@@ -158,3 +158,21 @@ def test_a_draft_without_course_number_is_refused_by_the_dry_run_as_by_the_real_
     assert dry.returncode == real.returncode == 2, (dry.stdout, real.stdout)
     assert "课程号" in dry.stderr and dry.stderr == real.stderr
     assert not (tmp_path / "jw.xlsx").exists()
+
+
+@pytest.mark.parametrize("dry", [True, False])
+def test_an_item_map_source_that_names_no_source_item_is_refused(tmp_path, dry):
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(1, 71, None), (2, 64, None)])
+    source = f"xlsx:{spoc}?components=true"
+    maps = ["--item-map", "单元测验=hw1", "--item-map", "单元作业=midterm"]
+    with FakeOpenEdx() as lms:
+        seed_demo(lms, 2)
+        wrong = cli(tmp_path, "grades", "--from", source, "--to", lms_spec(lms), *maps, "--item-map", "考試=exam",
+                    *(["--dry-run"] if dry else []), lms=lms)
+        assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+        assert "--item-map 考試=… names no grade item of the source" in wrong.stderr
+        assert "total (the course-level score), 单元作业, 单元测验, 考试" in wrong.stderr, "考试 has no score yet"
+        assert "Traceback" not in wrong.stderr and lms.traffic.writes == []
+        right = cli(tmp_path, "grades", "--from", source, "--to", lms_spec(lms), *maps, "--item-map", "考试=exam",
+                    "--dry-run", lms=lms)
+        assert right.returncode == 0, right.stdout + right.stderr
