@@ -105,6 +105,8 @@ class ChangeResult(BaseModel):
     message: str | None = None
     error: dict[str, Any] | None = Field(default=None, description="AdapterError.to_dict() when failed")
     retriable: bool = False
+    kept: bool = Field(default=False, description="applied keeping part of what a person set by hand (``message`` "
+                       "says what); a note on a change applied as asked leaves it False")
 
 
 class HeldBack(BaseModel):

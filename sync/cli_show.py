@@ -141,15 +141,24 @@ def _said(entry: dict[str, Any]) -> str | None:
 
 
 def _kept(changes: list[dict[str, Any]], out) -> None:
-    """What the run did not write because of a policy or a hand edit, and what it kept of a person's edits."""
-    kept = [e for e in changes if e["state"] == "skipped" or (e["state"] == "done" and _said(e))]
-    if not kept:
-        return
-    print(_("Kept (not overwritten):"), file=out)
-    for entry in kept[:SHOWN]:
-        print(f"  {entry['subject']}: {_said(entry) or entry['message']}", file=out)
-    if len(kept) > SHOWN:
-        print(_("  … and {count} more (see --report)").format(count=len(kept) - SHOWN), file=out)
+    """What the run did not write because of a policy or a hand edit, and what it kept of a person's edits; then
+    the changes applied as asked that the target said something about (no account yet: allowed to enrol on
+    registration)."""
+    kept = [e for e in changes if e["state"] == "skipped" or (e["state"] == "done" and _said(e) and _kept_edit(e))]
+    noted = [e for e in changes if e["state"] == "done" and _said(e) and not _kept_edit(e)]
+    for title, entries in ((_("Kept (not overwritten):"), kept), (_("Applied, with a note from the target:"), noted)):
+        if not entries:
+            continue
+        print(title, file=out)
+        for entry in entries[:SHOWN]:
+            print(f"  {entry['subject']}: {_said(entry) or entry['message']}", file=out)
+        if len(entries) > SHOWN:
+            print(_("  … and {count} more (see --report)").format(count=len(entries) - SHOWN), file=out)
+
+
+def _kept_edit(entry: dict[str, Any]) -> bool:
+    """The target applied the change keeping a person's hand edits (``ChangeResult.kept``)."""
+    return bool((entry.get("result") or {}).get("kept"))
 
 
 def emit(args, data: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ from .item_map import check_source_items, resolve_item_map
 from .models import Operation, SyncRun
 from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied, target_traits
 from .plan_model import kept_courses, map_course
+from .plan_roster import look_up_new_people
 
 __all__ = ["Progress", "SyncOptions", "SyncRefused", "Work", "apply_and_finish", "apply_work", "make_plan",
            "open_work", "resume", "run_sync", "stream_of", "target_key"]
@@ -180,6 +181,8 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
                                as_stored=target.as_stored if "as_stored" in target.capabilities else None, **traits)
     progress("plan", 0, len(records))
     plan = build_plan(kind, records, current, plan_options, people, held)
+    if kind == "roster":
+        look_up_new_people(target, plan)
     plan.unmapped, plan.read_in_full_for = unmapped, widened
     if "read_report" in source.capabilities:  # journalled with the run: what the read left out, and why
         plan.source_report = source.read_report()

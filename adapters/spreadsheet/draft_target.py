@@ -172,7 +172,7 @@ class DraftWriter(SheetFile):
         draft.prints.remember(key, row, set(row) - kept if kept else None)
         message = _("Kept what a person changed by hand: {cells}.").format(
             cells=self._cells(kept, row)) if kept else None
-        return ChangeResult(key=change.key, status="applied", message=message), True
+        return ChangeResult(key=change.key, status="applied", message=message, kept=bool(kept)), True
 
     def _cells(self, roles: set[str], row: dict[str, Any] | None) -> str:
         """``成绩 60, 备注 补录``: the cells ``roles`` of ``row``, named by their headers."""

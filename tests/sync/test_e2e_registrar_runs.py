@@ -126,8 +126,9 @@ def test_a_killed_run_shows_as_interrupted(tmp_path):
                     "MOOC_BRIDGE_OPENEDX_CLIENT_SECRET": lms.client_secret})
         from .test_e2e_registrar import SCRIPT
 
-        # the LMS holds its answer to the third enrollment_allowed: the run is surely mid-apply when it is killed
-        hold = lms.inject(kind="hold", path="/enrollment_allowed/$", skip=2)
+        # the LMS holds its answer to the third enrollment_allowed POST (the plan GETs each newcomer's first): the
+        # run is surely mid-apply when it is killed
+        hold = lms.inject(kind="hold", method="POST", path="/enrollment_allowed/$", skip=2)
         process = subprocess.Popen([str(SCRIPT), "sync", "roster", "--from", f"csv:{roster}", "--to", lms_spec(lms),
                                     "--batch-size", "1", "--workers", "1", "--max-change", "100"],
                                    cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
