@@ -30,6 +30,8 @@ TOTAL_ITEM = "total"
 REASONS: dict[str, str] = {
     "new_enrollment": N_("not enrolled in the target"),
     "new_person": N_("no target account matched yet; the target receives the source's details"),
+    "account_not_enrolled": N_("has a target account ({account}) but is not enrolled in the course (unenrolled "
+                               "earlier?); enrolled again"),
     "reactivate": N_("active in the source, inactive in the target"),
     "role_changed": N_("role is {before} in the target and {after} in the source"),
     "mode_changed": N_("enrollment mode is {before} in the target and {after} in the source"),

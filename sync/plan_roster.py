@@ -110,8 +110,9 @@ def look_up_new_people(target: Adapter, plan: Plan) -> None:
     """Ask the target about each person the plan enrols with no account matched (``new_person``), as a resume
     would (capability ``current``): one it already has as asked — an Open edX e-mail already allowed to enrol on
     registration (openedx-platform's ``EnrollmentAllowedView`` lists those per e-mail only, never per course, so
-    the target's read cannot show them) — is up to date, not planned again. A lookup that fails leaves the
-    operation as it was (the write checks again)."""
+    the target's read cannot show them) — is up to date, not planned again; one with an account that is not
+    enrolled (unenrolled earlier) is planned as ``account_not_enrolled``, naming the account. A lookup that fails
+    leaves the operation as it was (the write checks again)."""
     if "current" not in target.capabilities:
         return
     kept = []
@@ -127,5 +128,7 @@ def look_up_new_people(target: Adapter, plan: Plan) -> None:
         if satisfied(change, now):
             plan.unchanged += 1
             continue
+        if now is not None and now.person.username:
+            op.reason, op._params = "account_not_enrolled", {"account": now.person.username}
         kept.append(op)
     plan.ops[:] = kept
