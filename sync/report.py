@@ -102,6 +102,12 @@ def _show(data: dict[str, Any] | None) -> str:
     return shown
 
 
+def _after(entry: dict[str, Any]) -> str:
+    """The After column: what the target holds once written (``params.written``), the source's value beside it."""
+    shown, written = _show(entry["after"]), (entry.get("params") or {}).get("written")
+    return f"{written} ({shown})" if written and written != shown else shown
+
+
 def _band(data: dict[str, Any] | None) -> int | None:
     if not data or ("value" not in data and "text" not in data):
         return None
@@ -255,7 +261,7 @@ def render_html(data: dict[str, Any]) -> str:
     changes, held, failed = [], [], []
     for entry in data["changes"]:
         row = {"action": _(ACTION_LABELS.get(entry["action"], entry["action"])), "subject": entry["subject"],
-               "before": _show(entry["before"]), "after": _show(entry["after"]), "reason": entry["message"],
+               "before": _show(entry["before"]), "after": _after(entry), "reason": entry["message"],
                "state": _(STATE_LABELS.get(entry["state"], entry["state"])),
                "error": (entry.get("error") or {}).get("message", "")}
         target = failed if entry["state"] == Operation.FAILED else held if entry["state"] == Operation.SKIPPED \

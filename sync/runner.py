@@ -183,6 +183,9 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     plan = build_plan(kind, records, current, plan_options, people, held)
     if kind == "roster":
         look_up_new_people(target, plan)
+    elif plan_options.as_stored is not None:  # the report shows what is written (良好), the source's 88.8 beside it
+        for op in (*plan.ops, *plan.held):
+            op.note_written(plan_options.as_stored(op.record))
     plan.unmapped, plan.read_in_full_for = unmapped, widened
     if "read_report" in source.capabilities:  # journalled with the run: what the read left out, and why
         plan.source_report = source.read_report()

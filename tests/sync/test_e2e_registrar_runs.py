@@ -33,6 +33,20 @@ def test_88_8_is_lianghao_under_five_level_and_the_platforms_word_is_a_remark(tm
     assert "grade word 优秀 disagree" in result.stdout, "the disagreement is listed"
 
 
+def test_the_report_shows_what_the_draft_cell_holds_beside_the_source_value(tmp_path):
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(2, 88.8, "优秀"), (4, 85, None)])
+    draft, html = tmp_path / "jw.xlsx", tmp_path / "report.html"
+    target = f"xlsx:{draft}?{DRAFT}&scale=五级制"
+    data = report(cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", target, "--dry-run", "--json"))
+    after = {c["subject"].split()[0]: c["params"]["after"] for c in data["changes"]}
+    assert after == {number(2): "良好 (88.8)", number(4): "良好 (85)"}, after
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", target, "--report", str(html))
+    assert result.returncode == 0, result.stderr
+    assert cells(draft)[number(2)][6] == "良好"
+    page = html.read_text(encoding="utf-8")
+    assert "<td>良好 (88.8)</td>" in page and "<td>88.8</td>" not in page
+
+
 def test_names_come_from_the_open_edx_profile(tmp_path):
     with FakeOpenEdx() as lms:
         seed_demo(lms, 3)
