@@ -59,7 +59,9 @@ class ReadScope(BaseModel):
     everything even with ``since`` (a full reconcile). ``detail``: ``"course"`` when only course grades are wanted
     (a target that holds one grade per course), so an adapter may skip per-item grades. ``target``: the engine
     reads a sync's target to diff against it — a target that is a file not written yet then holds nothing, where
-    a source by that name would be an error.
+    a source by that name would be an error. ``missing_score``: what a source row with no score means, as the
+    target's grade table says (:meth:`Adapter.missing_score_policy`): ``"list"`` (left out, listed) or ``"absent"``
+    (缺考); ``None``: the source's own table decides.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -69,6 +71,7 @@ class ReadScope(BaseModel):
     full: bool = False
     detail: Literal["all", "course"] = "all"
     target: bool = False
+    missing_score: Literal["list", "absent"] | None = None
 
 
 class Delta(BaseModel):
@@ -102,6 +105,8 @@ class ChangeResult(BaseModel):
     message: str | None = None
     error: dict[str, Any] | None = Field(default=None, description="AdapterError.to_dict() when failed")
     retriable: bool = False
+    kept: bool = Field(default=False, description="applied keeping part of what a person set by hand (``message`` "
+                       "says what); a note on a change applied as asked leaves it False")
 
 
 class HeldBack(BaseModel):
@@ -149,6 +154,12 @@ class Adapter(ABC):
     def knows_everyone(self) -> bool:
         """:attr:`identity_closed`, with its default (``True`` for a target that reads ``persons``)."""
         return ("persons" in self.reads) if self.identity_closed is None else bool(self.identity_closed)
+
+    def missing_score_policy(self) -> Literal["list", "absent"] | None:
+        """As a target: what its grade table says a source row with no score means (``"list"``: left out and
+        listed; ``"absent"``: 缺考), which the engine hands the source's read as :attr:`ReadScope.missing_score`;
+        ``None`` (the default): the target's table says nothing, the source's own table decides."""
+        return None
 
     def unsupported(self, what: str, *, stream: str | None = None, capability: str | None = None) -> Unsupported:
         """The refusal of something undeclared: ``what`` is ``read``, ``write`` (a ``stream``) or a ``capability``."""

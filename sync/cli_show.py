@@ -48,10 +48,10 @@ class SafeStream:
 
 def print_summary(data: dict[str, Any], out) -> None:
     """A run's status, counts, plan (dry run), what it kept back and why, failures and the review list."""
-    from .report import COUNT_LABELS, RUN_LABELS, STATE_LABELS
+    from .report import ACTION_LABELS, COUNT_LABELS, KIND_LABELS, RUN_LABELS, STATE_LABELS
 
     run = data["run"]
-    print(_("Run {run}: {kind}, {status}").format(run=run["id"], kind=run["kind"],
+    print(_("Run {run}: {kind}, {status}").format(run=run["id"], kind=_(KIND_LABELS.get(run["kind"], run["kind"])),
                                                    status=_(RUN_LABELS.get(run["status"], run["status"]))), file=out)
     if run["dry_run"]:
         print(_("Dry run: nothing was written."), file=out)
@@ -69,7 +69,8 @@ def print_summary(data: dict[str, Any], out) -> None:
     if run["dry_run"] and changes:
         print(_("Plan:"), file=out)
         for entry in changes[:SHOWN]:
-            print(_("  {action} {subject}: {reason}").format(action=entry["action"], subject=entry["subject"],
+            action = _(ACTION_LABELS.get(entry["action"], entry["action"]))
+            print(_("  {action} {subject}: {reason}").format(action=action, subject=entry["subject"],
                                                             reason=entry["message"]), file=out)
         if len(changes) > SHOWN:
             print(_("  … and {count} more (see --report)").format(count=len(changes) - SHOWN), file=out)
@@ -85,7 +86,7 @@ def print_summary(data: dict[str, Any], out) -> None:
         for case in data["review"][:SHOWN]:
             person = case["person"]
             who = person.get("student_number") or person.get("email") or person.get("username") or "?"
-            print(f"  {who} {person.get('name') or ''}: {case['message']}", file=out)
+            print(f"  {' '.join(filter(None, (who, person.get('name'))))}: {case['message']}", file=out)
 
 
 def _source(source: dict[str, Any], out) -> None:
@@ -140,15 +141,24 @@ def _said(entry: dict[str, Any]) -> str | None:
 
 
 def _kept(changes: list[dict[str, Any]], out) -> None:
-    """What the run did not write because of a policy or a hand edit, and what it kept of a person's edits."""
-    kept = [e for e in changes if e["state"] == "skipped" or (e["state"] == "done" and _said(e))]
-    if not kept:
-        return
-    print(_("Kept (not overwritten):"), file=out)
-    for entry in kept[:SHOWN]:
-        print(f"  {entry['subject']}: {_said(entry) or entry['message']}", file=out)
-    if len(kept) > SHOWN:
-        print(_("  … and {count} more (see --report)").format(count=len(kept) - SHOWN), file=out)
+    """What the run did not write because of a policy or a hand edit, and what it kept of a person's edits; then
+    the changes applied as asked that the target said something about (no account yet: allowed to enrol on
+    registration)."""
+    kept = [e for e in changes if e["state"] == "skipped" or (e["state"] == "done" and _said(e) and _kept_edit(e))]
+    noted = [e for e in changes if e["state"] == "done" and _said(e) and not _kept_edit(e)]
+    for title, entries in ((_("Kept (not overwritten):"), kept), (_("Applied, with a note from the target:"), noted)):
+        if not entries:
+            continue
+        print(title, file=out)
+        for entry in entries[:SHOWN]:
+            print(f"  {entry['subject']}: {_said(entry) or entry['message']}", file=out)
+        if len(entries) > SHOWN:
+            print(_("  … and {count} more (see --report)").format(count=len(entries) - SHOWN), file=out)
+
+
+def _kept_edit(entry: dict[str, Any]) -> bool:
+    """The target applied the change keeping a person's hand edits (``ChangeResult.kept``)."""
+    return bool((entry.get("result") or {}).get("kept"))
 
 
 def emit(args, data: dict[str, Any]) -> None:
@@ -174,9 +184,9 @@ _CODES = {"done": 0, "held": 3}
 
 
 def _show_progress(data: dict[str, Any], out) -> None:
-    from .report import RUN_LABELS, STATE_LABELS
+    from .report import KIND_LABELS, RUN_LABELS, STATE_LABELS
 
-    print(_("Run {run}: {kind}, {status}").format(run=data["run"], kind=data["kind"],
+    print(_("Run {run}: {kind}, {status}").format(run=data["run"], kind=_(KIND_LABELS.get(data["kind"], data["kind"])),
                                                    status=_(RUN_LABELS.get(data["status"], data["status"]))), file=out)
     print(_("  operations finished: {finished} of {total}").format(finished=data["finished"],
                                                                     total=data["operations"]), file=out)
@@ -227,6 +237,7 @@ def runs(args) -> int:
     """List recent runs (``--json``, ``--limit``)."""
     from .journal import settle
     from .models import SyncRun
+    from .report import KIND_LABELS, RUN_LABELS
 
     runs = settle(SyncRun.objects.all()[: max(1, args.limit)])
     rows = [{"id": r.pk, "kind": r.kind, "status": r.status, "dry_run": r.dry_run, "source": r.source_spec,
@@ -239,7 +250,8 @@ def runs(args) -> int:
         print(_("No sync runs yet."))
     for row in rows:
         flag = _(" (dry run)") if row["dry_run"] else ""
-        print(f"{row['id']:>6}  {row['kind']:<7} {row['status']:<12} {row['started_at'] or '':<26} "
+        kind, state = _(KIND_LABELS.get(row["kind"], row["kind"])), _(RUN_LABELS.get(row["status"], row["status"]))
+        print(f"{row['id']:>6}  {kind:<7} {state:<12} {row['started_at'] or '':<26} "
               f"{row['source']} → {row['target']}{flag}")
     held = [str(row["id"]) for row in rows if row["status"] == "held"]
     if held:

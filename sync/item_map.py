@@ -5,6 +5,10 @@ adapter, when it can (``resolve_line_items(names, course)``, the Open edX adapte
 into its own id before anything is planned. An item it cannot resolve refuses the run (exit code 1) in a
 dry run and a real run alike, so what a dry run shows is what the real run writes. Targets without
 ``resolve_line_items`` (OneRoster, spreadsheets) get the map as it was given.
+
+Each SOURCE of the map must name a grade item the source sent (a component column, an item id, or ``total``
+for the course-level score): :func:`check_source_items` refuses one that names none — 期末考試 typed for the
+column 期末考试 would otherwise be silently ignored — listing the source's items.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from adapters.records import Record
 
 from .plan_model import TOTAL_ITEM, map_course
 
-__all__ = ["resolve_item_map"]
+__all__ = ["check_source_items", "resolve_item_map"]
 
 _ = Translator.for_package("sync").gettext
 
@@ -36,6 +40,39 @@ def _wanted(records: Iterable[Record], item_map: dict[str, str], target_course: 
         for source_item, target_name in item_map.items():
             names.setdefault(source_item, target_name)
     return wanted
+
+
+def check_source_items(records: Iterable[Record], item_map: dict[str, str], columns: Iterable[str] = ()) -> None:
+    """Refuse an ``item_map`` SOURCE that names no grade item of ``records`` (nor one of ``columns``, the grade
+    item columns the source reports even when no cell of theirs had a score). ``total`` names the course-level
+    score and must have one. Raises ``DataError`` ``unknown_source_item`` listing the source's items; the
+    runner asks only when the read was complete (a delta read may just not have sent an item this time).
+    """
+    if not item_map:
+        return
+    items: set[str] = set(columns)
+    course_level = False
+    for record in records:
+        item = getattr(record, "line_item_id", None)
+        if item:
+            items.add(item)
+        else:
+            course_level = True
+    if course_level:
+        items.add(TOTAL_ITEM)
+    unknown = [name for name in item_map if name not in items]
+    if not unknown:
+        return
+    shown = sorted(items - {TOTAL_ITEM})
+    listing = ", ".join(([_("total (the course-level score)")] if TOTAL_ITEM in items else []) + shown[:_SHOWN])
+    if len(shown) > _SHOWN:
+        listing += _(" … and {count} more").format(count=len(shown) - _SHOWN)
+    raise DataError(_("--item-map {name}=… names no grade item of the source; the source's items are: "
+                      "{items}.").format(name=unknown[0], items=listing or _("none")),
+                    code="unknown_source_item", where={"item": unknown[0]})
+
+
+_SHOWN = 30
 
 
 def resolve_item_map(target: object, records: list[Record], item_map: dict[str, str], target_course: str | None,

@@ -30,6 +30,8 @@ TOTAL_ITEM = "total"
 REASONS: dict[str, str] = {
     "new_enrollment": N_("not enrolled in the target"),
     "new_person": N_("no target account matched yet; the target receives the source's details"),
+    "account_not_enrolled": N_("has a target account ({account}) but is not enrolled in the course (unenrolled "
+                               "earlier?); enrolled again"),
     "reactivate": N_("active in the source, inactive in the target"),
     "role_changed": N_("role is {before} in the target and {after} in the source"),
     "mode_changed": N_("enrollment mode is {before} in the target and {after} in the source"),
@@ -157,10 +159,21 @@ class PlannedOp:
 
     @property
     def params(self) -> dict[str, Any]:
-        """The reason's parameters (for grades: the values before and after, shown as people read them)."""
+        """The reason's parameters (for grades: the values before and after, shown as people read them; ``after``
+        is what the target writes — ``written``, from its ``as_stored`` — with the source's value beside it when
+        they differ: ``良好 (88.8)``)."""
         if self.stream == "scores":
-            return {"before": _show(self.before), "after": _show(self.source), **(self._params or {})}
+            params = self._params or {}
+            after = _show(self.source)
+            written = params.get("written")
+            return {"before": _show(self.before), **params,
+                    "after": f"{written} ({after})" if written and written != after else after}
         return self._params or {}
+
+    def note_written(self, stored: Record | None) -> None:
+        """Remember how the target would hold this grade (``Adapter.as_stored``), to show it as ``after``."""
+        if stored is not None:
+            self._params = {**(self._params or {}), "written": _show(stored)}
 
     @property
     def key(self) -> str:

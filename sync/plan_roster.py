@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from adapters.base import Adapter
+from adapters.errors import AdapterError
 from adapters.records import Enrollment
 
 from .matching import ReviewCase, TargetIndex, identity_keys, person_key, resolve
-from .plan_model import check_types
+from .plan_model import Plan, check_types, satisfied
 from .planner import Planner, observe_all
 
-__all__ = ["index_roster", "plan_roster"]
+__all__ = ["index_roster", "look_up_new_people", "plan_roster"]
 
 Current = dict[tuple[int, "str | None", None], Enrollment]
 
@@ -102,3 +104,31 @@ def plan_roster(planner: Planner, records: list[Enrollment], current: Current) -
             add("delete", gone, before.person, course, None, before, "unenroll_missing", {}, target_who)
         else:
             plan.kept.append(before)
+
+
+def look_up_new_people(target: Adapter, plan: Plan) -> None:
+    """Ask the target about each person the plan enrols with no account matched (``new_person``), as a resume
+    would (capability ``current``): one it already has as asked — an Open edX e-mail already allowed to enrol on
+    registration (openedx-platform's ``EnrollmentAllowedView`` lists those per e-mail only, never per course, so
+    the target's read cannot show them) — is up to date, not planned again; one with an account that is not
+    enrolled (unenrolled earlier) is planned as ``account_not_enrolled``, naming the account. A lookup that fails
+    leaves the operation as it was (the write checks again)."""
+    if "current" not in target.capabilities:
+        return
+    kept = []
+    for op in plan.ops:
+        if op.reason != "new_person" or op.action != "create":
+            kept.append(op)
+            continue
+        change = op.change()
+        try:
+            now = target.current(change)
+        except AdapterError:
+            now = None
+        if satisfied(change, now):
+            plan.unchanged += 1
+            continue
+        if now is not None and now.person.username:
+            op.reason, op._params = "account_not_enrolled", {"account": now.person.username}
+        kept.append(op)
+    plan.ops[:] = kept

@@ -75,6 +75,7 @@ RUN_LABELS = {"running": N_("running"), "done": N_("done"), "failed": N_("failed
               "interrupted": N_("interrupted"), "held": N_("held for approval"), "discarded": N_("discarded")}
 SEVERITY_LABELS = {"error": N_("left out"), "warning": N_("warning")}
 ACTION_LABELS = {"create": N_("add"), "update": N_("change"), "delete": N_("remove")}
+KIND_LABELS = {"roster": N_("roster"), "grades": N_("grades")}
 
 
 def _message(table: dict[str, str], code: str, params: dict[str, Any]) -> str:
@@ -99,6 +100,12 @@ def _show(data: dict[str, Any] | None) -> str:
     if data.get("scale") == "points" and data.get("max_score"):
         shown += f"/{data['max_score']:g}"
     return shown
+
+
+def _after(entry: dict[str, Any]) -> str:
+    """The After column: what the target holds once written (``params.written``), the source's value beside it."""
+    shown, written = _show(entry["after"]), (entry.get("params") or {}).get("written")
+    return f"{written} ({shown})" if written and written != shown else shown
 
 
 def _band(data: dict[str, Any] | None) -> int | None:
@@ -254,7 +261,7 @@ def render_html(data: dict[str, Any]) -> str:
     changes, held, failed = [], [], []
     for entry in data["changes"]:
         row = {"action": _(ACTION_LABELS.get(entry["action"], entry["action"])), "subject": entry["subject"],
-               "before": _show(entry["before"]), "after": _show(entry["after"]), "reason": entry["message"],
+               "before": _show(entry["before"]), "after": _after(entry), "reason": entry["message"],
                "state": _(STATE_LABELS.get(entry["state"], entry["state"])),
                "error": (entry.get("error") or {}).get("message", "")}
         target = failed if entry["state"] == Operation.FAILED else held if entry["state"] == Operation.SKIPPED \
@@ -284,6 +291,7 @@ def render_html(data: dict[str, Any]) -> str:
         "changes": changes[:HTML_LIMIT], "held": held[:HTML_LIMIT], "failed": failed[:HTML_LIMIT],
         "more": labels["more"].format(count=len(changes) - HTML_LIMIT) if len(changes) > HTML_LIMIT else "",
         "status": _(RUN_LABELS.get(run["status"], run["status"])),
+        "kind": _(KIND_LABELS.get(run["kind"], run["kind"])),
         "lang": "zh-CN" if _("Sync report") != "Sync report" else "en",
     }
     engine = Engine(dirs=[str(_TEMPLATE.parent.parent)], autoescape=True)

@@ -24,10 +24,11 @@ from adapters.records import STREAMS, Person, Record
 
 from . import hold as holds
 from . import journal, report
-from .item_map import resolve_item_map
+from .item_map import check_source_items, resolve_item_map
 from .models import Operation, SyncRun
 from .plan import KINDS, Plan, PlanOptions, build_plan, satisfied, target_traits
 from .plan_model import kept_courses, map_course
+from .plan_roster import look_up_new_people
 
 __all__ = ["Progress", "SyncOptions", "SyncRefused", "Work", "apply_and_finish", "apply_work", "make_plan",
            "open_work", "resume", "run_sync", "stream_of", "target_key"]
@@ -136,7 +137,8 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     since, before = journal.delta_start(kind, options.source_spec or source.name, key, kept_now) \
         if options.delta and delta else (None, None)
     scope = ReadScope(course_id=options.source_course, since=since,
-                      detail="course" if traits["course_grades_only"] else "all")
+                      detail="course" if traits["course_grades_only"] else "all",
+                      missing_score=target.missing_score_policy() if stream == "scores" else None)
     records, unmapped = _mapped(_read(source, stream, scope, progress, counted), options)
     held = [h for h in (source.held_back() if "held_back" in source.capabilities else [])
             if map_course(h.course_id, options.course_map, options.target_course)[1]]
@@ -164,6 +166,8 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     item_map = options.item_map
     if kind == "grades":
         try:
+            if records and source_complete:  # a delta may just not have sent an item this time
+                check_source_items(records, options.item_map, _item_columns(source))
             item_map = resolve_item_map(target, records, options.item_map, options.target_course, options.course_map)
         except DataError as error:
             raise SyncRefused(_("Nothing was written: {reason}").format(reason=error.message), error.code) from None
@@ -177,6 +181,11 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
                                as_stored=target.as_stored if "as_stored" in target.capabilities else None, **traits)
     progress("plan", 0, len(records))
     plan = build_plan(kind, records, current, plan_options, people, held)
+    if kind == "roster":
+        look_up_new_people(target, plan)
+    elif plan_options.as_stored is not None:  # the report shows what is written (良好), the source's 88.8 beside it
+        for op in (*plan.ops, *plan.held):
+            op.note_written(plan_options.as_stored(op.record))
     plan.unmapped, plan.read_in_full_for = unmapped, widened
     if "read_report" in source.capabilities:  # journalled with the run: what the read left out, and why
         plan.source_report = source.read_report()
@@ -185,6 +194,15 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     plan.source_bookmark = mark.bookmark.isoformat() if mark and mark.bookmark else None
     progress("plan", len(records), len(records))
     return plan
+
+
+def _item_columns(source: Adapter) -> list[str]:
+    """The grade item columns a source reports reading (``read_report``: ``detection.components``), so a column
+    with no score in any row still counts as one of its items."""
+    if "read_report" not in source.capabilities:
+        return []
+    detection = source.read_report().get("detection") or {}
+    return [str(c["header"]) for c in detection.get("components") or () if isinstance(c, dict) and c.get("header")]
 
 
 def _check_changes(target: Adapter, plan: Plan) -> None:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from ..base import Change, ChangeResult, ReadScope
 from ..errors import AdapterError, DataError, FatalError
@@ -59,6 +59,12 @@ class DraftWriter(SheetFile):
                 scheme=self.name, kind=self.format.upper(), name=self.path.name,
                 suffix=_DRAFT_SUFFIXES[self.format][0]),
                 code="suffix_mismatch", where={"file": str(self.path)})
+
+    def missing_score_policy(self) -> Literal["list", "absent"] | None:
+        """The ``missing_score`` of the school's grade table given to the draft (``scales=FILE``), which then
+        decides over the source's table (the registrar keeps the table beside ``scale=五级制``); ``None`` when no
+        table given here says it."""
+        return self.scales.missing_score if "missing_score" in self.scales.model_fields_set else None
 
     def check_connection(self) -> None:
         """The folder is writable, and the file there (if any) is a draft mooc-bridge wrote (or ``overwrite``)."""
@@ -166,7 +172,7 @@ class DraftWriter(SheetFile):
         draft.prints.remember(key, row, set(row) - kept if kept else None)
         message = _("Kept what a person changed by hand: {cells}.").format(
             cells=self._cells(kept, row)) if kept else None
-        return ChangeResult(key=change.key, status="applied", message=message), True
+        return ChangeResult(key=change.key, status="applied", message=message, kept=bool(kept)), True
 
     def _cells(self, roles: set[str], row: dict[str, Any] | None) -> str:
         """``成绩 60, 备注 补录``: the cells ``roles`` of ``row``, named by their headers."""

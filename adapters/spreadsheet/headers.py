@@ -302,7 +302,7 @@ def detect(rows: Sequence[tuple[int, Sequence[Any]]], profiles: dict[str, Profil
     if profile:
         candidates = [find_profile(profiles, profile)]
     rows = [(n, v) for n, v in rows if header_row is None or n == header_row]
-    _check_mapped_columns(mapping, max((len(v) for _n, v in rows), default=0), where)
+    _check_mapped_columns(mapping, max((_width(v) for _n, v in rows), default=0), where)
     best: list[Detection] = []
     tried: list[Detection] = []
     for number, values in rows[:HEADER_SEARCH_ROWS]:
@@ -330,6 +330,11 @@ def detect(rows: Sequence[tuple[int, Sequence[Any]]], profiles: dict[str, Profil
                         .format(headers=", ".join(mapping.values()), n=HEADER_SEARCH_ROWS), code="bad_mapping",
                         where=where)
     return _choose(best, tried, forced=bool(profile), where=where)
+
+
+def _width(values: Sequence[Any]) -> int:
+    """The columns a row uses: up to its last non-empty cell (openpyxl pads rows with ``None`` to ``max_col``)."""
+    return next((i + 1 for i in range(len(values) - 1, -1, -1) if values[i] not in (None, "")), 0)
 
 
 def _check_mapped_columns(mapping: dict[str, str], width: int, where: dict) -> None:

@@ -112,7 +112,7 @@ class SheetFile(Adapter):
         self.issues_found: list[RowIssue] = []
         self.held_rows: list[HeldBack] = []
         self.details: dict[str, Any] = {}
-        self._parsed: dict[tuple, list[ParsedRow]] = {}
+        self._parsed: dict[tuple, list[ParsedRow]] = {}  # (kinds, missing_score) → rows
 
     @property
     def issues(self) -> list[dict[str, Any]]:
@@ -126,9 +126,10 @@ class SheetFile(Adapter):
         return {**self.details, "file": str(self.path), "issues": {"errors": errors,
                                                                     "warnings": len(self.issues_found) - errors}}
 
-    def _read_rows(self, stream: str, wanted: str | None) -> Iterator[Record]:
-        """The records of ``stream`` in the file's rows (only course ``wanted``'s, when the file names courses)."""
-        rows = self._rows(stream)
+    def _read_rows(self, stream: str, wanted: str | None, missing_score: str | None = None) -> Iterator[Record]:
+        """The records of ``stream`` in the file's rows (only course ``wanted``'s, when the file names courses);
+        ``missing_score`` (the target's policy for a row with no score) replaces the file's own table's."""
+        rows = self._rows(stream, missing_score)
         seen: set[str] = set()
         for row in rows:
             if wanted and row.course_id and row.course_id != wanted:
@@ -142,10 +143,14 @@ class SheetFile(Adapter):
             elif row.course_id:
                 yield Enrollment(source=row.person.source, person=row.person, course_id=row.course_id, role=row.role)
 
-    def _rows(self, stream: str) -> list[ParsedRow]:
+    def _rows(self, stream: str, missing_score: str | None = None) -> list[ParsedRow]:
+        scales = self.scales
+        if missing_score is not None and missing_score != scales.missing_score:
+            scales = scales.model_copy(update={"missing_score": missing_score})
         kinds = _KINDS[stream]
-        if kinds in self._parsed:
-            return self._parsed[kinds]
+        cached = (kinds, scales.missing_score)
+        if cached in self._parsed:
+            return self._parsed[cached]
         with self._open() as table:
             detection = self._detect(table, kinds)
             if stream == "enrollments" and "course_id" not in detection.columns and not self.course:
@@ -154,7 +159,7 @@ class SheetFile(Adapter):
             issues: list[RowIssue] = []
             source = self.source_label or f"{table.format}:{detection.profile.name}"
             held: list[HeldBack] = []
-            parsed = parse_rows(table.rows(detection.sheet), detection, source=source, scales=self.scales,
+            parsed = parse_rows(table.rows(detection.sheet), detection, source=source, scales=scales,
                                 course_id=self.course, components=self.components, issues=issues, held=held,
                                 file=str(self.path))
             issues.extend(cleaned_issues(table.cleaned, detection))
@@ -165,7 +170,7 @@ class SheetFile(Adapter):
         self.held_rows.extend(h for h in held if (h.code, tuple(h.rows)) not in seen)
         known = {(i.row, i.column, i.code) for i in self.issues_found}
         self.issues_found.extend(i for i in issues if (i.row, i.column, i.code) not in known)
-        self._parsed[kinds] = parsed
+        self._parsed[cached] = parsed
         return parsed
 
     def _open(self) -> Table:

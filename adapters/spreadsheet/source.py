@@ -32,12 +32,13 @@ class ExportSource(SheetFile):
     def read(self, stream: str, scope: ReadScope | None = None) -> Iterator[Record]:
         """Yield ``persons``, ``scores`` or ``enrollments``; raise :class:`DataError` when the file is unusable.
 
-        ``scope.course_id`` (when the file has a 课程号 column) keeps only that course's rows.
+        ``scope.course_id`` (when the file has a 课程号 column) keeps only that course's rows;
+        ``scope.missing_score`` (the target's grade table) decides a row with no score over this file's ``scales``.
         """
         if stream not in self.reads:
             raise self.unsupported("read", stream=stream)
         wanted = normalize_code(scope.course_id) if scope and scope.course_id else None
-        yield from self._read_rows(stream, wanted)
+        yield from self._read_rows(stream, wanted, scope.missing_score if scope else None)
 
     def write(self, stream: str, changes: Sequence[Change]) -> list[ChangeResult]:
         """A source file is never written: refused, naming the way to write a draft instead."""

@@ -123,8 +123,8 @@ def record_results(run: SyncRun, results: Iterable[tuple[int, ChangeResult]],
         state = _state_of(result)
         values = {"state": state, "retriable": state == Operation.FAILED and result.retriable,
                   "error": result.error if state == Operation.FAILED else None,
-                  "result": {"status": result.status, "message": result.message} if result.message
-                  else {"status": result.status}}
+                  "result": {"status": result.status, **({"message": result.message} if result.message else {}),
+                             **({"kept": True} if result.kept else {})}}
         signature = json.dumps(values, sort_keys=True, default=str)
         groups.setdefault(signature, (values, []))[1].append(pk)
     with transaction.atomic():

@@ -237,8 +237,14 @@ def enrollment_post(state: LmsState, req: Request) -> Response:
 
 
 def enrollment_allowed(state: LmsState, req: Request) -> Response:
+    """``/api/enrollment/v1/enrollment_allowed/`` as ``EnrollmentAllowedView`` in openedx-platform's
+    ``openedx/core/djangoapps/enrollments/views.py`` (admin only): GET lists the rows of ONE e-mail (``?email=``,
+    defaulting to the caller's own) across all courses — there is no listing per course, so a client can only
+    ask person by person; POST creates one (201, 409 when it exists, 400 without email/course_id; ``auto_enroll``
+    defaults to false); DELETE removes one (204, 404 when there is none)."""
     if req.method == "GET":
-        email = (req.arg("email") or "").lower()
+        caller = state.users.get(req.caller)
+        email = (req.arg("email") or (caller.email if caller else "") or "").lower()
         with state.lock:
             rows = [{"email": a.email, "course_id": a.course_id, "auto_enroll": a.auto_enroll, "created": a.created,
                      "user": None} for a in state.allowed.values() if a.email == email]

@@ -130,3 +130,17 @@ def test_standalone_command_uses_its_own_sqlite_journal(tmp_path):
                           env=env, cwd=specs.Path(specs.__file__).parent.parent, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "还没有同步记录" in done.stdout and (tmp_path / "sync.db").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_zh_cn_output_names_the_kind_action_and_status_in_chinese(mem, capsys):
+    from django.utils import translation
+
+    source, target = mem
+    with translation.override("zh-hans"):
+        cli.main(["grades", "--from", f"memsrc:{source}", "--to", f"memtgt:{target}?closed=0", "--dry-run"])
+        plan = capsys.readouterr().out
+        assert cli.main(["runs"]) == 0
+        runs = capsys.readouterr().out
+    assert "：成绩，已完成" in plan and "  新增 001 · 张三" in plan, plan
+    assert " grades " not in runs and " done " not in runs and "成绩" in runs and "已完成" in runs, runs

@@ -120,10 +120,11 @@ def test_a_password_in_a_spec_url_is_refused_never_printed_nor_journalled(tmp_pa
         assert not stored.is_file() or b"hunter2" not in stored.read_bytes()
 
 
-def test_a_mapped_column_beyond_the_sheet_is_named_not_an_index_error(tmp_path):
-    export = csv_with_controls(tmp_path / "cx.csv")
-    for spec in ("col:Z", "col:z"):
-        result = cli(tmp_path, "grades", "--from", f"csv:{export}?map.total={spec}",
+@pytest.mark.parametrize("make", [csv_with_controls, xlsx_with_controls], ids=["csv", "xlsx"])
+def test_a_mapped_column_beyond_the_sheet_is_named_not_an_index_error(tmp_path, make):
+    export = make(tmp_path / ("cx.csv" if make is csv_with_controls else "cx.xlsx"))
+    for spec in ("col:Z", "col:z"):  # an .xlsx row comes padded with empty cells: they are no columns
+        result = cli(tmp_path, "grades", "--from", f"{export.suffix[1:]}:{export}?map.total={spec}",
                      "--to", f"xlsx:{tmp_path / 'jw.xlsx'}?{DRAFT}")
         assert result.returncode == 2, result.stderr
         assert f"map.total={spec}: the sheet has no column Z; its columns are A to H." in result.stderr

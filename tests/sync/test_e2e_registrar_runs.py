@@ -33,6 +33,20 @@ def test_88_8_is_lianghao_under_five_level_and_the_platforms_word_is_a_remark(tm
     assert "grade word 优秀 disagree" in result.stdout, "the disagreement is listed"
 
 
+def test_the_report_shows_what_the_draft_cell_holds_beside_the_source_value(tmp_path):
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(2, 88.8, "优秀"), (4, 85, None)])
+    draft, html = tmp_path / "jw.xlsx", tmp_path / "report.html"
+    target = f"xlsx:{draft}?{DRAFT}&scale=五级制"
+    data = report(cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", target, "--dry-run", "--json"))
+    after = {c["subject"].split()[0]: c["params"]["after"] for c in data["changes"]}
+    assert after == {number(2): "良好 (88.8)", number(4): "良好 (85)"}, after
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}", "--to", target, "--report", str(html))
+    assert result.returncode == 0, result.stderr
+    assert cells(draft)[number(2)][6] == "良好"
+    page = html.read_text(encoding="utf-8")
+    assert "<td>良好 (88.8)</td>" in page and "<td>88.8</td>" not in page
+
+
 def test_names_come_from_the_open_edx_profile(tmp_path):
     with FakeOpenEdx() as lms:
         seed_demo(lms, 3)
@@ -55,6 +69,25 @@ def test_a_student_with_no_score_is_listed_or_absent_by_the_schools_policy(tmp_p
     result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}?scales={scales}", "--to", f"xlsx:{absent}?{DRAFT}")
     assert result.returncode == 0, result.stderr
     assert cells(absent)[number(6)][6:] == [0, "百分制", "正常考试", "缺考"]
+
+
+def test_the_drafts_grade_table_decides_a_missing_score(tmp_path):
+    """The registrar keeps the school's table beside scale=五级制 on the draft: its missing_score decides."""
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(1, 71, None), (6, None, None)])
+    absent, listed = tmp_path / "absent.json", tmp_path / "list.json"
+    absent.write_text(json.dumps({"missing_score": "absent"}), encoding="utf-8")
+    listed.write_text(json.dumps({"missing_score": "list"}), encoding="utf-8")
+    draft = tmp_path / "jw.xlsx"
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}",
+                 "--to", f"xlsx:{draft}?{DRAFT}&scale=五级制&scales={absent}")
+    assert result.returncode == 0, result.stderr
+    assert cells(draft)[number(6)][6:] == ["不及格", "五级制", "正常考试", "缺考"]
+    assert "it is read as 缺考" in result.stdout
+    other = tmp_path / "jw-list.xlsx"  # the draft's table wins over the source's too
+    result = cli(tmp_path, "grades", "--from", f"xlsx:{spoc}?scales={absent}",
+                 "--to", f"xlsx:{other}?{DRAFT}&scales={listed}")
+    assert result.returncode == 0, result.stderr
+    assert number(6) not in cells(other) and "no grade is read for it" in result.stdout
 
 
 # 4. what a run skipped ---------------------------------------------------------------------------------------------
@@ -107,8 +140,9 @@ def test_a_killed_run_shows_as_interrupted(tmp_path):
                     "MOOC_BRIDGE_OPENEDX_CLIENT_SECRET": lms.client_secret})
         from .test_e2e_registrar import SCRIPT
 
-        # the LMS holds its answer to the third enrollment_allowed: the run is surely mid-apply when it is killed
-        hold = lms.inject(kind="hold", path="/enrollment_allowed/$", skip=2)
+        # the LMS holds its answer to the third enrollment_allowed POST (the plan GETs each newcomer's first): the
+        # run is surely mid-apply when it is killed
+        hold = lms.inject(kind="hold", method="POST", path="/enrollment_allowed/$", skip=2)
         process = subprocess.Popen([str(SCRIPT), "sync", "roster", "--from", f"csv:{roster}", "--to", lms_spec(lms),
                                     "--batch-size", "1", "--workers", "1", "--max-change", "100"],
                                    cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -139,3 +173,21 @@ def test_a_draft_without_course_number_is_refused_by_the_dry_run_as_by_the_real_
     assert dry.returncode == real.returncode == 2, (dry.stdout, real.stdout)
     assert "课程号" in dry.stderr and dry.stderr == real.stderr
     assert not (tmp_path / "jw.xlsx").exists()
+
+
+@pytest.mark.parametrize("dry", [True, False])
+def test_an_item_map_source_that_names_no_source_item_is_refused(tmp_path, dry):
+    spoc = spoc_export(tmp_path / "spoc.xlsx", [(1, 71, None), (2, 64, None)])
+    source = f"xlsx:{spoc}?components=true"
+    maps = ["--item-map", "单元测验=hw1", "--item-map", "单元作业=midterm"]
+    with FakeOpenEdx() as lms:
+        seed_demo(lms, 2)
+        wrong = cli(tmp_path, "grades", "--from", source, "--to", lms_spec(lms), *maps, "--item-map", "考試=exam",
+                    *(["--dry-run"] if dry else []), lms=lms)
+        assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+        assert "--item-map 考試=… names no grade item of the source" in wrong.stderr
+        assert "total (the course-level score), 单元作业, 单元测验, 考试" in wrong.stderr, "考试 has no score yet"
+        assert "Traceback" not in wrong.stderr and lms.traffic.writes == []
+        right = cli(tmp_path, "grades", "--from", source, "--to", lms_spec(lms), *maps, "--item-map", "考试=exam",
+                    "--dry-run", lms=lms)
+        assert right.returncode == 0, right.stdout + right.stderr
