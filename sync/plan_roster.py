@@ -7,14 +7,14 @@ never are; only courses present in the source are considered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from adapters.base import Adapter
 from adapters.errors import AdapterError
 from adapters.records import Enrollment
 
 from .matching import ReviewCase, TargetIndex, identity_keys, person_key, resolve
-from .plan_model import Plan, check_types, satisfied
+from .plan_model import Plan, PlannedOp, check_types, satisfied
 from .planner import Planner, observe_all
 
 __all__ = ["index_roster", "look_up_new_people", "plan_roster"]
@@ -106,18 +106,27 @@ def plan_roster(planner: Planner, records: list[Enrollment], current: Current) -
             plan.kept.append(before)
 
 
-def look_up_new_people(target: Adapter, plan: Plan) -> None:
-    """Ask the target about each person the plan enrols with no account matched (``new_person``), as a resume
-    would (capability ``current``): one it already has as asked — an Open edX e-mail already allowed to enrol on
+def look_up_new_people(target: Adapter, plan: Plan, known: Callable[[list[PlannedOp]], set[str]]) -> None:
+    """Ask the target about each person the plan enrols with no account matched (``new_person``) whom the journal
+    knows (``known``: the keys of those ops whose person an earlier run journalled), as a resume would
+    (capability ``current``): one it already has as asked — an Open edX e-mail already allowed to enrol on
     registration (openedx-platform's ``EnrollmentAllowedView`` lists those per e-mail only, never per course, so
     the target's read cannot show them) — is up to date, not planned again; one with an account that is not
     enrolled (unenrolled earlier) is planned as ``account_not_enrolled``, naming the account. A lookup that fails
-    leaves the operation as it was (the write checks again)."""
+    leaves the operation as it was (the write checks again).
+
+    Journal first (docs/decisions/0032): nobody is asked about a person no earlier run journalled — a first run
+    of 3,000 newcomers would pay 3,000 throttled look-ups for nothing. Their write is planned as is; a target that
+    has the change already answers so (Open edX: 409 on the POST, reported ``unchanged``)."""
     if "current" not in target.capabilities:
+        return
+    new = [op for op in plan.ops if op.reason == "new_person" and op.action == "create"]
+    asked = known(new) if new else set()
+    if not asked:
         return
     kept = []
     for op in plan.ops:
-        if op.reason != "new_person" or op.action != "create":
+        if op.key not in asked or op.reason != "new_person" or op.action != "create":
             kept.append(op)
             continue
         change = op.change()

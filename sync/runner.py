@@ -182,7 +182,7 @@ def make_plan(kind: str, source: Adapter, target: Adapter, options: SyncOptions,
     progress("plan", 0, len(records))
     plan = build_plan(kind, records, current, plan_options, people, held)
     if kind == "roster":
-        look_up_new_people(target, plan)
+        look_up_new_people(target, plan, lambda ops: journal.journalled_people(key, ops))
     elif plan_options.as_stored is not None:  # the report shows what is written (良好), the source's 88.8 beside it
         for op in (*plan.ops, *plan.held):
             op.note_written(plan_options.as_stored(op.record))

@@ -12,7 +12,7 @@ bookmark advances in the same transaction as the results it counts.
 """
 
 from .chunks import claim_chunk, close_if_complete, cut_chunks, finish_chunk, progress_of, renew_chunk
-from .operations import mark_started, record_results, save_plan, state_counts
+from .operations import journalled_people, mark_started, record_results, save_plan, state_counts
 from .runs import (
     STALE_AFTER,
     approve_run,
@@ -37,6 +37,6 @@ from .runs import (
 
 __all__ = ["STALE_AFTER", "approve_run", "claim_chunk", "claim_operations", "close_if_complete", "create_run",
            "cut_chunks", "delta_start", "discard_run", "finish_chunk", "finish_run", "hold_run", "is_alive",
-           "last_source_bookmark", "live_runs", "mark_started", "newer_run", "note_progress", "progress_of",
-           "queue_run", "record_results", "renew_chunk", "reopen_run", "save_plan", "set_report", "settle",
-           "start_apply", "state_counts", "supersede"]
+           "journalled_people", "last_source_bookmark", "live_runs", "mark_started", "newer_run", "note_progress",
+           "progress_of", "queue_run", "record_results", "renew_chunk", "reopen_run", "save_plan", "set_report",
+           "settle", "start_apply", "state_counts", "supersede"]

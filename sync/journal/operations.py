@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from adapters.base import ChangeResult
@@ -15,7 +15,7 @@ from adapters.base import ChangeResult
 from ..models import Operation, ReviewItem, SyncRun
 from ..plan import Plan, PlannedOp
 
-__all__ = ["CHUNK", "mark_started", "record_results", "save_plan", "state_counts"]
+__all__ = ["CHUNK", "journalled_people", "mark_started", "record_results", "save_plan", "state_counts"]
 
 CHUNK = 500
 """Rows per statement or transaction."""
@@ -141,3 +141,26 @@ def state_counts(run: SyncRun) -> dict[str, int]:
     """Operations of ``run`` by state."""
     rows = Operation.objects.filter(run=run).values("state").annotate(n=Count("pk"))
     return {row["state"]: row["n"] for row in rows}
+
+
+def journalled_people(target_key: str, ops: Sequence[PlannedOp]) -> set[str]:
+    """The keys of ``ops`` whose person the journal of ``target_key`` already knows: the same change journalled
+    by an earlier run (say an e-mail allowed to enrol on registration), or any operation of the stream on this
+    target naming the person's 学号 or e-mail (say an unenrollment). Reads only; nothing is written."""
+    known: set[str] = set()
+    for start in range(0, len(ops), _CHUNK):
+        chunk = ops[start:start + _CHUNK]
+        numbers = {op.person.student_number: op for op in chunk if op.person.student_number}
+        emails = {e: op for op in chunk if op.person.email for e in (op.person.email, op.person.email.lower())}
+        rows = Operation.objects.filter(target=target_key, stream=chunk[0].stream).filter(
+            Q(key__in=[op.key for op in chunk]) | Q(payload__person__student_number__in=list(numbers))
+            | Q(payload__person__email__in=list(emails)))
+        keys = {op.key for op in chunk}
+        for key, payload in rows.values_list("key", "payload").iterator(chunk_size=_CHUNK):
+            person = (payload or {}).get("person") or {}
+            found = [numbers.get(person.get("student_number")), emails.get(person.get("email")),
+                     emails.get(str(person.get("email") or "").lower())]
+            known.update(op.key for op in found if op is not None)
+            if key in keys:
+                known.add(key)
+    return known
