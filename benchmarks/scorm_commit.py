@@ -23,7 +23,11 @@ def _setup(version_key: str, store: Path):
 
     os.environ["MOOC_BRIDGE_DB"] = ":memory:"  # read by the settings: the sequence table, nothing else
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
+
+    # as in the LMS in production: the workbench settings' DEBUG=True would log and keep every SQL statement
+    settings.DEBUG = False
 
     call_command("migrate", "mooc_bridge_scorm", verbosity=0)
     from webob import Request
