@@ -22,7 +22,6 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 from adapters.i18n import Translator
@@ -361,14 +360,21 @@ def _decide(family: Version, element: str) -> str | Check:
     return check
 
 
-_decide_cached = lru_cache(maxsize=4096)(_decide)
+_RULES: dict[Version, dict[str, str | Check]] = {"1.2": {}, "2004": {}}
+_RULES_MAX = 4096  # names per family; the cache starts again when full (hostile commits invent names)
 
 
 def _rule(family: Version, element: str) -> str | Check:
     """What to do with ``element`` in a commit of ``family``: one of the markers above, or its value check."""
-    if len(element) > _RULE_CACHE_NAME_CHARS:
-        return _decide(family, element)
-    return _decide_cached(family, element)
+    rules = _RULES[family]
+    rule = rules.get(element)
+    if rule is None:
+        rule = _decide(family, element)
+        if len(element) <= _RULE_CACHE_NAME_CHARS:
+            if len(rules) >= _RULES_MAX:
+                rules.clear()
+            rules[element] = rule
+    return rule
 
 
 def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, str], list[CmiProblem]]:
@@ -383,9 +389,10 @@ def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, st
     values: dict[str, str] = {}
     if len(data) > MAX_ELEMENTS:
         return {}, [_problem("cmi", "too_many", family, limit=MAX_ELEMENTS)]
+    known = _RULES[family]
     for element, raw in data.items():
         element = element if type(element) is str else str(element)
-        rule = _rule(family, element)
+        rule = known.get(element) or _rule(family, element)
         if rule is _IGNORED:
             continue
         if type(raw) is str:

@@ -44,21 +44,22 @@ def _claim_sql(alias: str) -> str:
     return f"UPDATE {quote(meta.db_table)} SET {sequence} = %s WHERE {key} = %s AND {sequence} < %s"  # noqa: S608
 
 
-def claim(usage_id: str, learner_id: str, attempt: int, sco: str, sequence: int) -> tuple[Verdict, int]:
-    """Claim ``sequence`` (inside a transaction): (``newer`` if it is now the stored one, else ``same``/``older``;
-    the stored sequence)."""
+def claim(usage_id: str, learner_id: str, attempt: int, sco: str, sequence: int, *,
+          using: str | None = None) -> tuple[Verdict, int]:
+    """Claim ``sequence`` (inside a transaction on database ``using``, by default the model's): (``newer`` if it is
+    now the stored one, else ``same``/``older``; the stored sequence)."""
     from .models import CommitSequence
 
     key = _key(usage_id, learner_id, attempt, sco)
-    alias = _alias()
+    alias = using or _alias()
     # writes first (the usual commit is this one UPDATE, without the ORM's query building), so that SQLite locks
     # before anything is read
     with connections[alias].cursor() as cursor:
         cursor.execute(_claim_sql(alias), [sequence, key, sequence])
         if cursor.rowcount:
             return "newer", sequence
-    rows = CommitSequence.objects.filter(key=key)
-    CommitSequence.objects.bulk_create([CommitSequence(key=key, sequence=-1)], ignore_conflicts=True)
+    rows = CommitSequence.objects.using(alias).filter(key=key)
+    CommitSequence.objects.using(alias).bulk_create([CommitSequence(key=key, sequence=-1)], ignore_conflicts=True)
     if rows.filter(sequence__lt=sequence).update(sequence=sequence):
         return "newer", sequence
     stored = rows.values_list("sequence", flat=True).first()
@@ -73,9 +74,10 @@ def guarded(usage_id: str, learner_id: str, payload: Any) -> Iterator[tuple[Verd
     A malformed payload claims nothing: the commit rules refuse it. Call :func:`refuse` inside the block
     when the commit is refused, so that its claim is rolled back.
     """
-    with transaction.atomic(using=_alias()):
+    alias = _alias()
+    with transaction.atomic(using=alias):
         fields = _fields(payload)
-        yield ("unchecked", -1) if fields is None else claim(usage_id, learner_id, *fields)
+        yield ("unchecked", -1) if fields is None else claim(usage_id, learner_id, *fields, using=alias)
 
 
 def refuse() -> None:
