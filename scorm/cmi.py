@@ -342,38 +342,26 @@ def _problem(element: str, code: str, version: str, value: str = "", limit: int 
 # What an element name asks for, decided once per name (:func:`_rule`): ignore it (a counter echoed by the
 # client), drop it (the LMS's own value), refuse it (unknown, or an index beyond MAX_INDEX), or check its value.
 _IGNORED, _LMS_OWN, _UNKNOWN, _BAD_INDEX = "ignored", "lms_own", "unknown_element", "bad_index"
-_RULE_CACHE_NAME_CHARS = 200  # longer names are decided each time, so hostile names cannot fill the cache
-
-
-def _decide(family: Version, element: str) -> str | Check:
-    writable, read_only = _TABLES[family]
-    if element.endswith(("._count", "._children", "._version")):
-        return _IGNORED
-    if element in read_only or element.startswith("cmi.comments_from_lms"):
-        return _LMS_OWN
-    shape, indices = _shape(element) if any(c.isdigit() for c in element) else (element, [])
-    check = writable.get(shape)
-    if check is None:
-        return _UNKNOWN
-    if any(int(index) >= MAX_INDEX for index in indices):
-        return _BAD_INDEX
-    return check
-
-
-_RULES: dict[Version, dict[str, str | Check]] = {"1.2": {}, "2004": {}}
-_RULES_MAX = 4096  # names per family; the cache starts again when full (hostile commits invent names)
+_RULES: dict[Version, dict[str, str | Check]] = {"1.2": {}, "2004": {}}  # per family, at most 4,096 names of up
+# to 200 characters each: when full it starts again, and longer names are decided each time (hostile commits)
 
 
 def _rule(family: Version, element: str) -> str | Check:
     """What to do with ``element`` in a commit of ``family``: one of the markers above, or its value check."""
-    rules = _RULES[family]
-    rule = rules.get(element)
-    if rule is None:
-        rule = _decide(family, element)
-        if len(element) <= _RULE_CACHE_NAME_CHARS:
-            if len(rules) >= _RULES_MAX:
-                rules.clear()
-            rules[element] = rule
+    writable, read_only = _TABLES[family]
+    if element.endswith(("._count", "._children", "._version")):
+        rule: str | Check = _IGNORED
+    elif element in read_only or element.startswith("cmi.comments_from_lms"):
+        rule = _LMS_OWN
+    else:
+        shape, indices = _shape(element) if any(c.isdigit() for c in element) else (element, [])
+        check = writable.get(shape)
+        bad_index = any(int(index) >= MAX_INDEX for index in indices)
+        rule = _UNKNOWN if check is None else _BAD_INDEX if bad_index else check
+    if len(element) <= 200:
+        if len(_RULES[family]) >= 4096:
+            _RULES[family].clear()
+        _RULES[family][element] = rule
     return rule
 
 
