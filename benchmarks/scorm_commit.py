@@ -4,13 +4,16 @@ Full commits as scorm-again 3.4.3 posts them (SCORM 1.2 and 2004, captured in te
 each with a new sequence number and a changed location, go through the block's ``commit`` JSON handler on
 an in-memory runtime; the only database work is the commit's sequence claim (one conditional UPDATE in a
 transaction, xblocks/scorm/sequences.py) on an in-memory SQLite. Baseline in the same run: decoding and
-encoding the same JSON bodies, the least any handler does.
+encoding the same JSON bodies, the least any handler does. Django runs with ``DEBUG = False``, as in production.
+``commits_per_cpu_s`` counts the process's CPU time only: on a shared machine it shows the handler's cost without
+the time spent waiting for a core.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+import time
 from pathlib import Path
 
 from _harness import ROOT, best_of, goal, parse_args, report
@@ -23,7 +26,11 @@ def _setup(version_key: str, store: Path):
 
     os.environ["MOOC_BRIDGE_DB"] = ":memory:"  # read by the settings: the sequence table, nothing else
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
+
+    # as in the LMS in production: the workbench settings' DEBUG=True would log and keep every SQL statement
+    settings.DEBUG = False
 
     call_command("migrate", "mooc_bridge_scorm", verbosity=0)
     from webob import Request
@@ -90,8 +97,12 @@ def main() -> None:
             seconds, applied = best_of(run)
             assert applied == count, f"only {applied} of {count} commits applied"
             base_seconds, _total = best_of(lambda b=baseline: b(1, count))
+            cpu_start = time.process_time()  # what the process itself spent: waiting for a busy core not counted
+            run()
+            cpu_seconds = time.process_time() - cpu_start
             rate = count / seconds
             figures[f"scorm{key}_commits_per_s"] = round(rate)
+            figures[f"scorm{key}_commits_per_cpu_s"] = round(count / cpu_seconds)
             figures[f"scorm{key}_ms_per_commit"] = round(1000 * seconds / count, 3)
             figures[f"scorm{key}_json_only_commits_per_s"] = round(count / base_seconds)
             figures[f"scorm{key}_cost_vs_json_only"] = round(seconds / base_seconds, 1)

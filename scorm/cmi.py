@@ -136,6 +136,12 @@ def _vocabulary(*words: str) -> Check:
     return lambda value: None if value in allowed else "not_in_vocabulary"
 
 
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+_INTEGER = re.compile(r"-?\d+")
+_NO_SPACE = re.compile(r"^[^\s]+$")
+_PLAIN_IDENTIFIER = re.compile(r"[A-Za-z0-9_\-.:/]+")
+
+
 def _decimal(low: float | None = None, high: float | None = None, blank: bool = False) -> Check:
     def check(value: str) -> str | None:
         if value == "" and blank:
@@ -144,7 +150,7 @@ def _decimal(low: float | None = None, high: float | None = None, blank: bool = 
             number = float(value)
         except ValueError:
             return "not_a_number"
-        if not math.isfinite(number) or not re.fullmatch(r"-?\d+(\.\d+)?", value.strip()):
+        if not math.isfinite(number) or not _DECIMAL.fullmatch(value.strip()):
             return "not_a_number"
         if (low is not None and number < low) or (high is not None and number > high):
             return "out_of_range"
@@ -155,7 +161,7 @@ def _decimal(low: float | None = None, high: float | None = None, blank: bool = 
 
 def _integer(low: int, high: int) -> Check:
     def check(value: str) -> str | None:
-        if not re.fullmatch(r"-?\d+", value):
+        if not _INTEGER.fullmatch(value):
             return "not_an_integer"
         return None if low <= int(value) <= high else "out_of_range"
 
@@ -175,14 +181,12 @@ def _timespan(value: str) -> str | None:
 
 
 def _identifier(limit: int, allow_urn: bool = False) -> Check:
-    simple = re.compile(r"^[^\s]+$")
-
     def check(value: str) -> str | None:
         if not value or len(value) > limit:
             return "bad_identifier"
         if allow_urn:
-            return None if simple.match(value) else "bad_identifier"
-        return None if re.fullmatch(r"[A-Za-z0-9_\-.:/]+", value) else "bad_identifier"
+            return None if _NO_SPACE.match(value) else "bad_identifier"
+        return None if _PLAIN_IDENTIFIER.fullmatch(value) else "bad_identifier"
 
     return check
 
@@ -335,6 +339,32 @@ def _problem(element: str, code: str, version: str, value: str = "", limit: int 
     return CmiProblem(element=element[:200], code=code, message=message)
 
 
+# What an element name asks for, decided once per name (:func:`_rule`): ignore it (a counter echoed by the
+# client), drop it (the LMS's own value), refuse it (unknown, or an index beyond MAX_INDEX), or check its value.
+_IGNORED, _LMS_OWN, _UNKNOWN, _BAD_INDEX = "ignored", "lms_own", "unknown_element", "bad_index"
+_RULES: dict[Version, dict[str, str | Check]] = {"1.2": {}, "2004": {}}  # per family, at most 4,096 names of up
+# to 200 characters each: when full it starts again, and longer names are decided each time (hostile commits)
+
+
+def _rule(family: Version, element: str) -> str | Check:
+    """What to do with ``element`` in a commit of ``family``: one of the markers above, or its value check."""
+    writable, read_only = _TABLES[family]
+    if element.endswith(("._count", "._children", "._version")):
+        rule: str | Check = _IGNORED
+    elif element in read_only or element.startswith("cmi.comments_from_lms"):
+        rule = _LMS_OWN
+    else:
+        shape, indices = _shape(element) if any(c.isdigit() for c in element) else (element, [])
+        check = writable.get(shape)
+        bad_index = any(int(index) >= MAX_INDEX for index in indices)
+        rule = _UNKNOWN if check is None else _BAD_INDEX if bad_index else check
+    if len(element) <= 200:
+        if len(_RULES[family]) >= 4096:
+            _RULES[family].clear()
+        _RULES[family][element] = rule
+    return rule
+
+
 def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, str], list[CmiProblem]]:
     """Check a flattened commit against the data model of ``version`` ("1.2" or any "2004 …").
 
@@ -343,31 +373,33 @@ def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, st
     back are ignored, not refused.
     """
     family = version_family(version)
-    writable, read_only = _TABLES[family]
     problems: list[CmiProblem] = []
     values: dict[str, str] = {}
     if len(data) > MAX_ELEMENTS:
         return {}, [_problem("cmi", "too_many", family, limit=MAX_ELEMENTS)]
+    known = _RULES[family]
     for element, raw in data.items():
-        element = str(element)
-        if element.endswith(("._count", "._children", "._version")):
+        element = element if type(element) is str else str(element)
+        rule = known.get(element) or _rule(family, element)
+        if rule is _IGNORED:
             continue
-        if isinstance(raw, dict | list) and not raw:
+        if type(raw) is str:
+            value = raw
+        elif isinstance(raw, dict | list) and not raw:
             continue  # an empty collection echoed by the client
-        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        elif isinstance(raw, bool) or not isinstance(raw, str | int | float):
             problems.append(_problem(element, "not_a_string", family))
             continue
-        value = raw if isinstance(raw, str) else repr(raw) if isinstance(raw, float) else str(raw)
-        if element in read_only or element.startswith("cmi.comments_from_lms"):
+        else:
+            value = raw if isinstance(raw, str) else repr(raw) if isinstance(raw, float) else str(raw)
+        if rule is _LMS_OWN:
             continue  # the LMS's own values: echoed by clients, never taken from them
-        shape, indices = _shape(element) if any(c.isdigit() for c in element) else (element, [])
-        check = writable.get(shape)
-        if check is None:
+        if rule is _UNKNOWN:
             problems.append(_problem(element, "unknown_element", family))
-        elif any(int(index) >= MAX_INDEX for index in indices):
+        elif rule is _BAD_INDEX:
             problems.append(_problem(element, "bad_index", family, limit=MAX_INDEX))
         else:
-            code = check(value) if value != "" else None  # "" is an element the SCO never set
+            code = rule(value) if value != "" else None  # "" is an element the SCO never set
             if code:
                 problems.append(_problem(element, code, family, value))
             else:
@@ -383,18 +415,24 @@ def flatten(nested: Any, prefix: str = "") -> dict[str, Any]:
     """
     flat: dict[str, Any] = {}
     stack: list[tuple[str, Any, int]] = [(prefix, nested, 0)]
+    scalars = (str, int, float, bool, type(None))
     while stack:
         name, node, depth = stack.pop()
-        if depth > 12:
-            flat[name] = node  # refused later as not a string
+        kind = type(node)
+        if depth > 12 or kind in scalars:
+            flat[name] = node  # too deep: refused later as not a string
             continue
-        if isinstance(node, Mapping):
+        if kind is dict or (kind is not list and isinstance(node, Mapping)):
             items = node.items()
-        elif isinstance(node, list):
+        elif kind is list:
             items = enumerate(node)
         else:
             flat[name] = node
             continue
-        for key, child in items:
-            stack.append((f"{name}.{key}" if name else str(key), child, depth + 1))
+        if name:
+            stack.extend((f"{name}.{key}", child, depth + 1) for key, child in items)
+        elif depth == 0 and kind is dict and all(type(child) in scalars for child in node.values()):
+            flat.update(reversed([(str(key), child) for key, child in items]))  # already flat: the usual commit
+        else:
+            stack.extend((str(key), child, depth + 1) for key, child in items)
     return flat

@@ -35,7 +35,7 @@ def commit_error_code(version: str | None) -> int:
 
 def drop_echoed_defaults(version: str | None, data: Mapping[str, Any]) -> dict[str, Any]:
     """``data`` (flattened) without the preloaded values a SCO cannot have set (see the module docstring)."""
-    if version_family(version) != "1.2":
+    if version_family(version) != "1.2" or not any(data.get(key) == value for key, value in _ECHOED_12):
         return dict(data)
     return {key: value for key, value in data.items() if (key, value) not in _ECHOED_12}
 

@@ -308,3 +308,15 @@ def test_real_scorm_again_commits_are_accepted_without_what_the_lms_owns(version
     owned = cmi.READ_ONLY_12 | cmi.READ_ONLY_2004
     assert not any(key in owned or key.startswith("cmi.comments_from_lms") for key in values)
     assert values["cmi.suspend_data"] == "abc"
+
+
+def test_element_rules_are_remembered_within_bounds():
+    invented = {f"cmi.bogus{n}": "x" for n in range(4999)}  # a hostile commit inventing names
+    for _ in range(2):
+        values, problems = cmi.validate_commit("1.2", invented)
+        assert values == {} and len(problems) == 4999 and {p.code for p in problems} == {"unknown_element"}
+    assert len(cmi._RULES["1.2"]) <= 4096
+    long_name = "cmi.core.lesson_location" + "x" * 300
+    assert cmi.validate_commit("1.2", {long_name: "p"})[1][0].code == "unknown_element"
+    assert long_name not in cmi._RULES["1.2"]
+    assert cmi.validate_commit("1.2", {"cmi.core.lesson_location": "p1"}) == ({"cmi.core.lesson_location": "p1"}, [])

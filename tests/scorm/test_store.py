@@ -13,7 +13,7 @@ import pytest
 
 from scorm.inspect import exit_code, import_package, inspect_package
 from scorm.limits import Limits
-from scorm.safezip import CHUNK, ZipSource
+from scorm.safezip import CHUNK, BackgroundSha256, ZipSource
 from scorm.storage import PackageStore
 from tests.scorm import zipmaker as zm
 
@@ -263,7 +263,38 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     screen = Terminal()
     progress = terminal_progress(screen)
     assert isinstance(progress, TqdmProgress)
-    data = zm.package({"media.bin": os.urandom(2 * CHUNK)})
+    data = zm.package({"media.bin": os.urandom(2 * 2**20)})  # 2 MiB, whatever the chunk size
     assert inspect_package(io.BytesIO(data), progress=progress).valid
     assert "package.zip" in screen.getvalue() and "2.00M" in screen.getvalue()
     assert isinstance(terminal_progress(io.StringIO()), NullProgress)
+
+
+def test_background_sha256_is_the_sha256_of_what_it_was_fed_in_order():
+    parts = [b"", b"PK\x03\x04", os.urandom(300_000), b"x" * 5, os.urandom(2 * CHUNK), os.urandom(70_000)]
+    hasher = BackgroundSha256()
+    for part in parts[:3]:
+        hasher.update(part)
+    for part in parts[3:]:
+        hasher.update(memoryview(part))
+    assert hasher.hexdigest() == _sha(b"".join(parts))
+    assert BackgroundSha256().hexdigest() == _sha(b"")
+
+
+def test_background_sha256_thread_stops_when_closed_or_finished():
+    def running() -> int:
+        return sum(1 for thread in threading.enumerate() if thread.name == "scorm-sha256")
+
+    before = running()
+    abandoned = BackgroundSha256()
+    abandoned.update(os.urandom(2 * CHUNK))
+    assert running() == before + 1
+    abandoned.close()
+    finished = BackgroundSha256()
+    finished.update(os.urandom(2 * CHUNK))
+    finished.hexdigest()
+    data = zm.package({"media/clip.bin": os.urandom(3 * CHUNK)})
+    with ZipSource(io.BytesIO(data)) as source:  # read, then left without a digest (as a failed import is)
+        for entry in source.in_order(source.entries):
+            source.stream(entry, lambda _chunk: None)
+        assert running() == before + 1
+    assert running() == before

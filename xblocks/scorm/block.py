@@ -375,14 +375,14 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         state is read after the claim: of two concurrent commits the newer is always the one stored."""
         package = self._loaded_package()
         scos = learner.launchable_scos(package, self.launch_item or None)
-        failure = rte.commit_error_code(package.version)
+        failure, settings = rte.commit_error_code(package.version), self._settings()
         with sequences.guarded(str(self.scope_ids.usage_id), self._learner()[0], payload) as (verdict, stored):
             if verdict == "older":
                 return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": stored}
             record, sco = self._record(), payload.get("sco") if isinstance(payload, dict) else None
-            before = tracking.snapshot(record, package, sco, self._settings()) if sco in scos else None
+            before = tracking.snapshot(record, package, sco, settings) if sco in scos else None
             try:
-                result = learner.commit(record, package, payload, scos, self._settings())
+                result = learner.commit(record, package, payload, scos, settings)
             except learner.CommitRefused as refused:
                 sequences.refuse()
                 log.info("SCORM commit refused for %s: %s %s", self.scope_ids.usage_id, refused.code,
@@ -395,8 +395,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
             if result["changed"]:
                 self.record = record.model_dump(mode="json")
                 tracking.sco_changed(self, version_family(package.version), payload["attempt"], sco, before,
-                                     tracking.snapshot(record, package, sco, self._settings()))
-                self._publish(record, package, scos)
+                                     tracking.snapshot(record, package, sco, settings))
+                self._publish(record, package, scos, settings=settings)
                 self.save()  # inside the transaction that claimed the sequence
         return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"],
                 "progress": self._status_text()}

@@ -18,6 +18,7 @@ mooc_bridge_scorm_storage --move`` moves them into the current folder (:mod:`xbl
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from adapters.i18n import Translator
@@ -30,6 +31,7 @@ PURPOSE = "mooc-bridge.scorm.storage-folder"
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,128}$")  # 22 URL-safe characters carry at least 128 bits
 
 
+@lru_cache(maxsize=16)  # asked on every request that loads the package: the keys are a handful per process
 def derive(key: str | bytes) -> str:
     """The folder name derived from ``key``: 32 hexadecimal digits (128 bits) of an HMAC-SHA256."""
     from django.utils.crypto import salted_hmac

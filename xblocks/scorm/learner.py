@@ -18,7 +18,7 @@ from scorm.grading import AttemptResult, ScoOutcome, combine_attempts, combine_s
 from scorm.model import Package
 from scorm.rollup import Activity, LeafState, activity_tree, leaf_state, root_result
 
-from .package import find_item
+from .package import find_item, has_sequencing, launchable_items
 
 _NO_TREE = Activity("")
 
@@ -44,7 +44,7 @@ class Settings:
 
 def launchable_scos(package: Package, launch_item: str | None) -> list[str]:
     """The identifiers of the items that count for grading: the one launch item, or every launchable item."""
-    items = package.launchable_items()
+    items = launchable_items(package)
     return [item.identifier for item in items if not launch_item or item.identifier == launch_item]
 
 
@@ -77,10 +77,8 @@ def current_attempt(record: LearnerRecord, settings: Settings, *, new: bool = Fa
     return record.attempts[-1], "review"
 
 
-def context_for(package: Package, sco_id: str, learner_id: str, learner_name: str, mode: str,
-                settings: Settings) -> LaunchContext:
-    """The launch context of ``sco_id``: learner, mode and credit, and the item's data from the manifest."""
-    item = find_item(package, sco_id)
+def _item_scores(package: Package, item, settings: Settings) -> tuple[float | None, float | None]:
+    """The mastery score (1.2 raw, 2004 scaled passing score) and the completion threshold of ``item``."""
     family = cmi.version_family(package.version)
     mastery = None
     threshold = None
@@ -93,6 +91,14 @@ def context_for(package: Package, sco_id: str, learner_id: str, learner_name: st
             threshold = item.completion_threshold.min_progress_measure
     if settings.mastery_override is not None:
         mastery = settings.mastery_override if family == "1.2" else settings.mastery_override / 100.0
+    return mastery, threshold
+
+
+def context_for(package: Package, sco_id: str, learner_id: str, learner_name: str, mode: str,
+                settings: Settings) -> LaunchContext:
+    """The launch context of ``sco_id``: learner, mode and credit, and the item's data from the manifest."""
+    item = find_item(package, sco_id)
+    mastery, threshold = _item_scores(package, item, settings)
     return LaunchContext(
         learner_id=learner_id, learner_name=learner_name, mode=mode, credit=mode == "normal",
         launch_data=item.datafromlms if item else None, mastery_score=mastery, completion_threshold=threshold,
@@ -164,7 +170,7 @@ def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], 
     values, problems = cmi.validate_commit(package.version or "1.2", flat)
     if problems:
         raise CommitRefused("invalid_data", [problem.to_dict() for problem in problems])
-    mastery = context_for(package, sco_id, "", "", "normal", settings or Settings()).mastery_score
+    mastery, _threshold = _item_scores(package, find_item(package, sco_id), settings or Settings())
     result = apply_commit(attempt, sco_id, sequence, values, version=package.version,
                           terminate=bool(payload.get("terminate")), mastery_score=mastery)
     engine = "engine" in payload and apply_engine_state(attempt, payload.get("engine_seq"), payload.get("engine"))
@@ -188,9 +194,9 @@ def sco_outcomes(attempt: Attempt, package: Package, scos: list[str], settings: 
         state = attempt.scos.get(sco_id)
         if state is None:
             continue
-        context = context_for(package, sco_id, "", "", "normal", settings)
-        outcomes.append((sco_id, sco_outcome(package.version, state.values, mastery_score=context.mastery_score,
-                                             completion_threshold=context.completion_threshold, credit=credit)))
+        mastery, threshold = _item_scores(package, find_item(package, sco_id), settings)
+        outcomes.append((sco_id, sco_outcome(package.version, state.values, mastery_score=mastery,
+                                             completion_threshold=threshold, credit=credit)))
     return outcomes
 
 
@@ -208,8 +214,8 @@ def over_attempt_limit(record: LearnerRecord, package: Package, sco_id: str) -> 
 
 def rolls_up(package: Package, scos: list[str]) -> bool:
     """Whether the block grades by SCORM 2004 rollup: a sequenced 2004 package played whole."""
-    return (cmi.version_family(package.version) == "2004" and package.has_sequencing
-            and len(scos) == len(package.launchable_items()) > 0)
+    return (cmi.version_family(package.version) == "2004" and has_sequencing(package)
+            and len(scos) == len(launchable_items(package)) > 0)
 
 
 def _rollup_result(attempt: Attempt, package: Package, scos: list[str], settings: Settings,

@@ -18,13 +18,37 @@ from scorm.model import Item, Package
 
 from .stores import MANIFEST, PackageStore, package_store
 
-__all__ = ["PackagePreparing", "PackageUnavailable", "TocEntry", "find_item", "load_package", "package_store",
-           "require_package", "table_of_contents"]
+__all__ = ["PackagePreparing", "PackageUnavailable", "TocEntry", "find_item", "has_sequencing", "launchable_items",
+           "load_package", "package_store", "require_package", "table_of_contents"]
 
 SETTINGS_KEY = "mooc_bridge_scorm"
 _CACHE: OrderedDict[str, Package] = OrderedDict()
+# lookups over the cached packages, by id(): built once, as a cached package never changes
+_LOOKUPS: dict[int, _Lookups] = {}
 _CACHE_SIZE = 64
 _lock = Lock()
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What the commit path asks of a package on every commit, computed once per cached package."""
+
+    package: Package
+    items: dict[str, Item]  # the first item of each identifier in the default organization
+    launchable: tuple[Item, ...]
+    has_sequencing: bool
+
+    @classmethod
+    def of(cls, package: Package) -> _Lookups:
+        items: dict[str, Item] = {}
+        for item, _depth in package.iter_items():
+            items.setdefault(item.identifier, item)
+        return cls(package, items, tuple(package.launchable_items()), package.has_sequencing)
+
+
+def _lookups(package: Package) -> _Lookups | None:
+    cached = _LOOKUPS.get(id(package))
+    return cached if cached is not None and cached.package is package else None
 
 
 class PackageUnavailable(Exception):
@@ -67,10 +91,15 @@ def load_package(store: PackageStore, sha256: str) -> Package:
             _CACHE.move_to_end(sha256)
             return cached
     package = _parse(store, sha256)
+    lookups = _Lookups.of(package)
     with _lock:
+        replaced = _CACHE.pop(sha256, None)  # parsed meanwhile by another thread
+        if replaced is not None:
+            _LOOKUPS.pop(id(replaced), None)
         _CACHE[sha256] = package
+        _LOOKUPS[id(package)] = lookups
         while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+            _LOOKUPS.pop(id(_CACHE.popitem(last=False)[1]), None)
     return package
 
 
@@ -106,7 +135,22 @@ def table_of_contents(package: Package, launch_item: str | None = None) -> list[
 
 def find_item(package: Package, identifier: str) -> Item | None:
     """The item ``identifier`` of the default organization, or ``None``."""
+    cached = _lookups(package)
+    if cached is not None:
+        return cached.items.get(identifier)
     for item, _depth in package.iter_items():
         if item.identifier == identifier:
             return item
     return None
+
+
+def launchable_items(package: Package) -> list[Item]:
+    """``package.launchable_items()`` of the default organization (from the lookups of a cached package)."""
+    cached = _lookups(package)
+    return list(cached.launchable) if cached is not None else package.launchable_items()
+
+
+def has_sequencing(package: Package) -> bool:
+    """``package.has_sequencing`` (from the lookups of a cached package)."""
+    cached = _lookups(package)
+    return cached.has_sequencing if cached is not None else package.has_sequencing

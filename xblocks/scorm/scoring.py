@@ -20,9 +20,9 @@ from .package import PackageUnavailable
 class ScoringMixin:
     """Grade and completion publishing, staff attempt resets and rescoring for the SCORM block."""
 
-    def _publish(self, record: LearnerRecord, package, scos, reset: bool = False) -> None:
+    def _publish(self, record: LearnerRecord, package, scos, reset: bool = False, settings=None) -> None:
         """Publish the grade and the completion, each only when it changed (a reset may bring the grade to 0)."""
-        grade, completion = learner.grade_and_completion(record, package, scos, self._settings())
+        grade, completion = learner.grade_and_completion(record, package, scos, settings or self._settings())
         published, version = dict(self.published), version_family(package.version)
         attempt = record.attempts[-1].number if record.attempts else 0
         if grade is None and reset and published.get("grade") is not None:

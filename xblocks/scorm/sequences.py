@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Literal
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 
 Verdict = Literal["newer", "same", "older", "unchecked"]
@@ -32,30 +33,53 @@ def _key(usage_id: str, learner_id: str, attempt: int, sco: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def claim(usage_id: str, learner_id: str, attempt: int, sco: str, sequence: int) -> tuple[Verdict, int]:
-    """Claim ``sequence`` (inside a transaction): (``newer`` if it is now the stored one, else ``same``/``older``;
-    the stored sequence)."""
+def _alias() -> str:
+    from .models import CommitSequence
+
+    return router.db_for_write(CommitSequence)
+
+
+@lru_cache(maxsize=8)
+def _claim_sql(alias: str) -> str:
+    """The claim as one ``UPDATE``, built once per database (quoted as that database quotes: ``key`` is a
+    reserved word in MySQL)."""
+    from .models import CommitSequence
+
+    quote, meta = connections[alias].ops.quote_name, CommitSequence._meta
+    key, sequence = quote(meta.get_field("key").column), quote(meta.get_field("sequence").column)
+    # only our model's quoted names are formatted in; every value is a parameter
+    return f"UPDATE {quote(meta.db_table)} SET {sequence} = %s WHERE {key} = %s AND {sequence} < %s"  # noqa: S608
+
+
+def claim(usage_id: str, learner_id: str, attempt: int, sco: str, sequence: int, *,
+          using: str | None = None) -> tuple[Verdict, int]:
+    """Claim ``sequence`` (inside a transaction on database ``using``, by default the model's): (``newer`` if it is
+    now the stored one, else ``same``/``older``; the stored sequence)."""
     from .models import CommitSequence
 
     key = _key(usage_id, learner_id, attempt, sco)
-    rows = CommitSequence.objects.filter(key=key)
-    # writes first (the usual commit is this one UPDATE), so that SQLite locks before anything is read
-    if rows.filter(sequence__lt=sequence).update(sequence=sequence):
-        return "newer", sequence
-    CommitSequence.objects.bulk_create([CommitSequence(key=key, sequence=-1)], ignore_conflicts=True)
+    alias = using or _alias()
+    # writes first (the usual commit is this one UPDATE, without the ORM's query building), so that SQLite locks
+    # before anything is read
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_claim_sql(alias), [sequence, key, sequence])
+        if cursor.rowcount:
+            return "newer", sequence
+    rows = CommitSequence.objects.using(alias).filter(key=key)
+    CommitSequence.objects.using(alias).bulk_create([CommitSequence(key=key, sequence=-1)], ignore_conflicts=True)
     if rows.filter(sequence__lt=sequence).update(sequence=sequence):
         return "newer", sequence
     stored = rows.values_list("sequence", flat=True).first()
     return ("same" if stored == sequence else "older"), stored if stored is not None else -1
 
 
-def _lock(usage_id: str, learner_id: str) -> None:
+def _lock(usage_id: str, learner_id: str, alias: str) -> None:
     from .models import CommitSequence
 
     key = hashlib.sha256("\0".join((usage_id, learner_id, "record")).encode("utf-8", "surrogatepass")).hexdigest()
-    rows = CommitSequence.objects.filter(key=key)
+    rows = CommitSequence.objects.using(alias).filter(key=key)
     if not rows.update(sequence=F("sequence") + 1):  # a write: the row (SQLite: the database) is ours until commit
-        CommitSequence.objects.bulk_create([CommitSequence(key=key, sequence=0)], ignore_conflicts=True)
+        CommitSequence.objects.using(alias).bulk_create([CommitSequence(key=key, sequence=0)], ignore_conflicts=True)
         rows.update(sequence=F("sequence") + 1)
 
 
@@ -63,8 +87,9 @@ def _lock(usage_id: str, learner_id: str) -> None:
 def locked(usage_id: str, learner_id: str) -> Iterator[None]:
     """A transaction holding the lock on one learner's record in one block: read the record inside, write it
     (``block.save()``) inside, and no other request of that learner reads it in between."""
-    with transaction.atomic():
-        _lock(usage_id, learner_id)
+    alias = _alias()
+    with transaction.atomic(using=alias):
+        _lock(usage_id, learner_id, alias)
         yield
 
 
@@ -76,15 +101,16 @@ def guarded(usage_id: str, learner_id: str, payload: Any) -> Iterator[tuple[Verd
     A malformed payload claims nothing: the commit rules refuse it. Call :func:`refuse` inside the block
     when the commit is refused, so that its claim is rolled back.
     """
-    with transaction.atomic():
-        _lock(usage_id, learner_id)
+    alias = _alias()
+    with transaction.atomic(using=alias):
+        _lock(usage_id, learner_id, alias)
         fields = _fields(payload)
-        yield ("unchecked", -1) if fields is None else claim(usage_id, learner_id, *fields)
+        yield ("unchecked", -1) if fields is None else claim(usage_id, learner_id, *fields, using=alias)
 
 
 def refuse() -> None:
     """Roll back the claim of the commit being handled (it was refused, so it must not count as newest)."""
-    transaction.set_rollback(True)
+    transaction.set_rollback(True, using=_alias())
 
 
 def _fields(payload: Any) -> tuple[int, str, int] | None:

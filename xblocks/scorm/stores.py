@@ -118,7 +118,7 @@ class LocalStore(PackageStore):
         return self.root / name
 
     def exists(self, name: str) -> bool:  # noqa: D102
-        return self._path(name).exists()
+        return os.path.exists(os.path.join(self.root, name))  # asked on every request: no Path objects
 
     def open(self, name: str) -> StoredFile:
         """Open ``name`` only if it resolves inside its top folder (a package's links never lead out of it)."""
