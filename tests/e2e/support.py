@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 
 
@@ -51,3 +52,17 @@ class PlayerPage:
 
     def player_frame(self):
         return next(frame for frame in self.page.frames if "/player/" in frame.url)
+
+    def state(self, expression: str):
+        """``expression`` evaluated in the player frame with ``p`` bound to ``window.MoocBridgeScormPlayer``."""
+        return self.player_frame().evaluate(f"(function (p) {{ return {expression}; }})(window.MoocBridgeScormPlayer)")
+
+    def wait_for(self, predicate, timeout: float = 15.0):
+        """Poll ``predicate`` until it returns something true (returned), or fail after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            self.page.wait_for_timeout(150)
+        raise AssertionError("condition not met in time")

@@ -7,8 +7,6 @@ and the stored attempts from the block's staff JSON.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.conftest import WorkbenchServer
@@ -52,9 +50,6 @@ class Learner(support.PlayerPage):
         self.scenario = scenario
         page.on("dialog", lambda dialog: dialog.accept())  # "resume where you left off?" / "save to resume?"
 
-    def state(self, expression):
-        return self.player_frame().evaluate(f"(function (p) {{ return {expression}; }})(window.MoocBridgeScormPlayer)")
-
     def next_pages(self, count):
         for _ in range(count):
             self.sco.locator("#butNext").click()
@@ -70,15 +65,6 @@ class Learner(support.PlayerPage):
         url = f"{self.server.url}/handler/{self.usage}/staff_attempts/?student=staff&format=json"
         learners = self.page.request.get(url).json()["learners"]
         return next((e for e in learners if e["learner"] == self.student), {"attempts": [{"items": []}]})
-
-    def wait_for(self, predicate, timeout=15.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            self.page.wait_for_timeout(200)
-        raise AssertionError("condition not met in time")
 
 
 def answer_quiz(sco):

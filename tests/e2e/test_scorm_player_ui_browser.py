@@ -13,7 +13,6 @@ items and cluster hide Previous and Continue with ``adlnav:presentation``.
 from __future__ import annotations
 
 import json
-import time
 import zipfile
 
 import pytest
@@ -145,18 +144,6 @@ def page(request, chromium):
 
 
 class Learner(support.PlayerPage):
-    def state(self, expression):
-        return self.player_frame().evaluate(f"(function (p) {{ return {expression}; }})(window.MoocBridgeScormPlayer)")
-
-    def wait_for(self, predicate, timeout=15.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            self.page.wait_for_timeout(150)
-        raise AssertionError("condition not met in time")
-
     def on(self, item):
         self.wait_for(lambda: self.state("p.state.sco") == item and not self.state("p.state.switching"))
         seen = self.sco.locator("#seen")

@@ -11,7 +11,6 @@ completion the workbench recorded as the LMS would.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -42,18 +41,6 @@ def scenarios(server, chromium):
 
 class Learner(support.PlayerPage):
     """One learner on one sequenced package."""
-
-    def state(self, expression):
-        return self.player_frame().evaluate(f"(function (p) {{ return {expression}; }})(window.MoocBridgeScormPlayer)")
-
-    def wait_for(self, predicate, timeout=15.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            self.page.wait_for_timeout(150)
-        raise AssertionError("condition not met in time")
 
     def on(self, item):
         """Wait until the launcher shows ``item`` and its SCO page has initialized."""
