@@ -398,10 +398,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
                                      tracking.snapshot(record, package, sco, settings))
                 self._publish(record, package, scos, settings=settings)
                 self.save()  # inside the transaction that claimed the sequence
-        answer = {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"]}
-        if result["changed"]:  # the block page's status line follows (player.js); unchanged, it keeps its text
-            answer["progress"] = self._status_text()
-        return answer
+        return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"],
+                "progress": self._status_text()}
 
     @staticmethod
     def workbench_scenarios():
