@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
 
 from web_fragments.fragment import Fragment
 from webob import Response
@@ -42,6 +43,7 @@ from .web import html_response, json_response, same_origin_only
 log = logging.getLogger(__name__)
 loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
+STATE = ("record", "published", "raw_earned")  # what sequences.store_state keeps, read fresh inside the lock
 PREPARING = N_("This SCORM package is being prepared. Come back in a few minutes.")
 
 
@@ -100,6 +102,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
     record = Dict(default={}, scope=Scope.user_state, help="scorm.attempts.LearnerRecord as JSON")
     raw_earned = Float(default=None, scope=Scope.user_state)
     published = Dict(default={}, scope=Scope.user_state, help="the grade and completion last published")
+    state_stored = Boolean(default=False, scope=Scope.user_state, help="the state above is also in LearnerState")
 
     editable_fields = ("display_name", "package_sha256", "display_mode", "height", "toc", "attempts_allowed",
                        "attempt_grading", "sco_grading", "weight", "mastery_override")
@@ -139,14 +142,37 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
     def _record(self) -> LearnerRecord:
         return LearnerRecord.model_validate(self.record or {})
 
+    @contextmanager
     def _locked(self):
         """The lock on this learner's record (:func:`sequences.locked`): read it and :meth:`_keep` it inside."""
-        return sequences.locked(str(self.scope_ids.usage_id), self._learner()[0])
+        usage_id, learner_id = str(self.scope_ids.usage_id), self._learner()[0]
+        with sequences.locked(usage_id, learner_id):
+            self._fresh(usage_id, learner_id)
+            yield
+
+    def _fresh(self, usage_id: str, learner_id: str) -> None:
+        """Inside the lock, take the stored state over the fields the runtime loaded before it (ADR 0027).
+
+        Without the mark the fields hold: never stored by us, or rewritten by the LMS's own tools."""
+        state = sequences.load_state(usage_id, learner_id) if self.state_stored else None
+        stale = [name for name in STATE if state is not None and getattr(self, name) != state.get(name)]
+        for name in stale:
+            setattr(self, name, state.get(name))
+        if stale:  # the mirror too, now: the runtime's own save comes after the lock
+            self.save()
+
+    def _store(self) -> None:
+        """Write the learner's state, the stored copy and the fields, inside the lock."""
+        sequences.store_state(str(self.scope_ids.usage_id), self._learner()[0],
+                              {name: getattr(self, name) for name in STATE})
+        if not self.state_stored:
+            self.state_stored = True
+        self.save()
 
     def _keep(self, record: LearnerRecord) -> None:
         """Store ``record`` now, inside the lock (the runtime's own save comes after the handler returns)."""
         self.record = record.model_dump(mode="json")
-        self.save()
+        self._store()
 
     def _asset_url(self, path: str) -> str:
         """The URL of a package file, with the package's own query (many SCOs parse it by hand).
@@ -376,9 +402,11 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         package = self._loaded_package()
         scos = learner.launchable_scos(package, self.launch_item or None)
         failure, settings = rte.commit_error_code(package.version), self._settings()
-        with sequences.guarded(str(self.scope_ids.usage_id), self._learner()[0], payload) as (verdict, stored):
+        usage_id, learner_id = str(self.scope_ids.usage_id), self._learner()[0]
+        with sequences.guarded(usage_id, learner_id, payload) as (verdict, stored):
             if verdict == "older":
                 return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": stored}
+            self._fresh(usage_id, learner_id)
             record, sco = self._record(), payload.get("sco") if isinstance(payload, dict) else None
             before = tracking.snapshot(record, package, sco, settings) if sco in scos else None
             try:
@@ -397,7 +425,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
                 tracking.sco_changed(self, version_family(package.version), payload["attempt"], sco, before,
                                      tracking.snapshot(record, package, sco, settings))
                 self._publish(record, package, scos, settings=settings)
-                self.save()  # inside the transaction that claimed the sequence
+                self._store()  # inside the transaction that claimed the sequence
         return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"],
                 "progress": self._status_text()}
 

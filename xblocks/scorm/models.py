@@ -23,3 +23,19 @@ class CommitSequence(models.Model):
 
     class Meta:
         app_label = "mooc_bridge_scorm"
+
+
+class LearnerState(models.Model):
+    """The authoritative copy of one learner's state in one block (``record``, ``published``, ``raw_earned``).
+
+    The runtime loads ``Scope.user_state`` before a handler runs (edx-platform's ``FieldDataCache``), so the
+    fields may be older than the lock (:func:`xblocks.scorm.sequences.locked`); this row is read inside it and
+    written in the same transaction as the fields, which stay a mirror for the LMS's own tools (ADR 0027).
+    """
+
+    key = models.CharField(max_length=64, primary_key=True, help_text="sha256 of block and learner")
+    data = models.TextField(help_text="record, published and raw_earned as JSON")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "mooc_bridge_scorm"

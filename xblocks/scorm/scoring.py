@@ -3,7 +3,7 @@
 What the grade is comes from :func:`xblocks.scorm.learner.grade_and_completion` (rollup or Moodle's grading
 methods, ADR 0027); this mixin only publishes changes, emits the matching tracking events and answers the
 platform's scoring calls. It expects the block's fields (``weight``, ``raw_earned``, ``published``, ``record``)
-and helpers (``_record``, ``_package``, ``_loaded_package``, ``_settings``).
+and helpers (``_record``, ``_locked``, ``_store``, ``_package``, ``_loaded_package``, ``_settings``).
 """
 
 from __future__ import annotations
@@ -42,15 +42,18 @@ class ScoringMixin:
 
     def reset_learner_attempt(self, attempt_number: int | None) -> bool:
         """Delete this learner's attempt ``attempt_number`` (``None``: all); publish the new grade and completion."""
-        record = self._record()
-        if not staff.drop_attempt(record, attempt_number):
-            return False
-        self.record = record.model_dump(mode="json")
         try:
             package = self._package()
         except PackageUnavailable:
-            return True
-        self._publish(record, package, learner.launchable_scos(package, self.launch_item or None), reset=True)
+            package = None
+        with self._locked():  # as the learner's own handlers: the state read fresh, both copies written
+            record = self._record()
+            if not staff.drop_attempt(record, attempt_number):
+                return False
+            self.record = record.model_dump(mode="json")
+            if package is not None:
+                self._publish(record, package, learner.launchable_scos(package, self.launch_item or None), reset=True)
+            self._store()
         return True
 
     # -- ScorableXBlockMixin ---------------------------------------------------------------------------

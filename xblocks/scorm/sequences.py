@@ -17,6 +17,7 @@ record before the other wrote it, and the one written last lost the other's data
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
@@ -24,6 +25,7 @@ from typing import Any, Literal
 
 from django.db import connections, router, transaction
 from django.db.models import F
+from django.utils import timezone
 
 Verdict = Literal["newer", "same", "older", "unchecked"]
 
@@ -118,6 +120,44 @@ def guarded(usage_id: str, learner_id: str, payload: Any) -> Iterator[tuple[Verd
         _lock(usage_id, learner_id, alias)
         fields = _fields(payload)
         yield ("unchecked", -1) if fields is None else claim(usage_id, learner_id, *fields, using=alias)
+
+
+def _state_key(usage_id: str, learner_id: str) -> str:
+    return hashlib.sha256("\0".join((usage_id, learner_id, "state")).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _state_sql(alias: str) -> tuple[str, str]:
+    """The state row's ``SELECT`` and ``UPDATE`` by primary key, built once per database (as :func:`_claim_sql`)."""
+    from .models import LearnerState
+
+    quote, meta = connections[alias].ops.quote_name, LearnerState._meta
+    table, key = quote(meta.db_table), quote(meta.get_field("key").column)
+    data, updated = quote(meta.get_field("data").column), quote(meta.get_field("updated").column)
+    return (f"SELECT {data} FROM {table} WHERE {key} = %s",  # noqa: S608
+            f"UPDATE {table} SET {data} = %s, {updated} = %s WHERE {key} = %s")  # noqa: S608
+
+
+def load_state(usage_id: str, learner_id: str) -> dict[str, Any] | None:
+    """The learner's state as last stored by :func:`store_state` (call inside :func:`locked`), or None."""
+    alias = _alias()
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_state_sql(alias)[0], [_state_key(usage_id, learner_id)])
+        row = cursor.fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def store_state(usage_id: str, learner_id: str, state: Mapping[str, Any]) -> None:
+    """Store the learner's state (inside :func:`locked`, so in the transaction that writes the fields)."""
+    from .models import LearnerState
+
+    alias, key, data = _alias(), _state_key(usage_id, learner_id), json.dumps(state, separators=(",", ":"))
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql(alias)[1], [data, connection.ops.adapt_datetimefield_value(timezone.now()), key])
+        if cursor.rowcount:
+            return
+    LearnerState.objects.using(alias).create(key=key, data=data)  # the lock is held: nobody inserts it meanwhile
 
 
 def refuse() -> None:

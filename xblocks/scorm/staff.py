@@ -204,6 +204,7 @@ def reset_attempt(block, learner_id: str, attempt_number: int | None) -> bool:
         return False
     state["record"] = record.model_dump(mode="json")
     state["published"], state["raw_earned"] = {}, None  # derived from the deleted attempt: recomputed next time
+    state["state_stored"] = False  # the learner's stored copy (LearnerState) is older than this: the fields hold
     client.set(learner_id, block.scope_ids.usage_id, state)
     return True
 
