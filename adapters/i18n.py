@@ -30,19 +30,24 @@ def gettext_noop(message: str) -> str:
     return message
 
 
-def current_language() -> str:
-    """Return the language to translate into now, as a POSIX or Django language code."""
+@lru_cache(maxsize=1)
+def _django_translation():
+    """Django's settings and translation modules, imported once; None without Django."""
     try:
         from django.conf import settings
-
-        if settings.configured:
-            from django.utils import translation
-
-            language = translation.get_language()
-            if language:
-                return language
+        from django.utils import translation
     except ImportError:  # pragma: no cover - Django is a dependency, but the library must not need it
-        pass
+        return None
+    return settings, translation
+
+
+def current_language() -> str:
+    """Return the language to translate into now, as a POSIX or Django language code."""
+    django = _django_translation()
+    if django is not None and django[0].configured:
+        language = django[1].get_language()
+        if language:
+            return language
     for name in ("MOOC_BRIDGE_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name)
         if value:

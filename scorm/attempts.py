@@ -46,6 +46,7 @@ from .cmi import (
     timespan_to_seconds,
     version_family,
 )
+from .grading import touches_outcome
 from .rte import finish_status_12
 
 CommitStatus = Literal["applied", "duplicate", "stale"]
@@ -112,6 +113,7 @@ class CommitResult(BaseModel):
     status: CommitStatus
     changed: bool
     sequence: int
+    outcome: bool = True  # whether the SCO's status, score or sessions may have changed (grading.touches_outcome)
 
 
 def _digest(values: Mapping[str, str], terminate: bool) -> str:
@@ -135,6 +137,7 @@ def apply_commit(
 
     ``mastery_score`` is the SCO's SCORM 1.2 mastery score, used when a session ends with no status.
     """
+    new = sco_id not in attempt.scos
     state = attempt.scos.setdefault(sco_id, ScoState())
     digest = _digest(values, terminate)
     if sequence < state.sequence or (sequence == state.sequence and digest != state.last_digest):
@@ -162,7 +165,8 @@ def apply_commit(
     state.last_digest = digest
     state.updated = _now()
     changed = before != (state.values, state.total_seconds, state.suspended)
-    return CommitResult(status="applied", changed=changed, sequence=sequence)
+    outcome = new or terminate or touches_outcome(before[0], state.values)
+    return CommitResult(status="applied", changed=changed, sequence=sequence, outcome=outcome)
 
 
 class LaunchContext(BaseModel):

@@ -91,6 +91,25 @@ _STATUS_12: dict[str, tuple[Completion, Success]] = {
 }
 
 
+# What sco_outcome and the rollup's leaves read of a SCO's values. A commit that changes none of these, ends no
+# session and starts no SCO cannot change a grade, a completion or a SCO's status (Moodle likewise recomputes a
+# learner's grade only when a status or score element is stored).
+OUTCOME_ELEMENTS = frozenset({
+    "cmi.core.lesson_status", "cmi.core.score.raw", "cmi.core.score.min", "cmi.core.score.max",
+    "cmi.completion_status", "cmi.success_status", "cmi.progress_measure",
+    "cmi.score.scaled", "cmi.score.raw", "cmi.score.min", "cmi.score.max",
+})
+
+
+def touches_outcome(before: Mapping[str, str], after: Mapping[str, str]) -> bool:
+    """Whether going from values ``before`` to ``after`` may change the SCO's outcome (objectives count too)."""
+    if any(before.get(name) != after.get(name) for name in OUTCOME_ELEMENTS):
+        return True
+    objectives = [name for name in after if name.startswith("cmi.objectives.")]
+    return any(before.get(name) != after[name] for name in objectives) or (
+        len(objectives) != sum(1 for name in before if name.startswith("cmi.objectives.")))
+
+
 def sco_outcome(
     version: str | None,
     values: Mapping[str, str],

@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorm.grading import AttemptResult, ScoOutcome, combine_attempts, combine_scos, sco_outcome
+from scorm.grading import (
+    OUTCOME_ELEMENTS,
+    AttemptResult,
+    ScoOutcome,
+    combine_attempts,
+    combine_scos,
+    sco_outcome,
+    touches_outcome,
+)
 
 
 @pytest.mark.parametrize(
@@ -114,3 +122,36 @@ def test_scores_stay_between_zero_and_one(items, method):
     result = combine_scos(outcomes, method, total_scos=max(len(items), 1))
     assert result.score is None or 0.0 <= result.score <= 1.0
     assert 0.0 <= result.completion <= 1.0
+
+
+@pytest.mark.parametrize(("before", "after", "touches"), [
+    ({"cmi.core.lesson_location": "p1"}, {"cmi.core.lesson_location": "p2"}, False),
+    ({"cmi.suspend_data": "a"}, {"cmi.suspend_data": "b", "cmi.location": "x"}, False),
+    ({}, {"cmi.core.lesson_status": "incomplete"}, True),
+    ({"cmi.core.score.raw": "50"}, {"cmi.core.score.raw": "60"}, True),
+    ({"cmi.score.scaled": "0.5"}, {}, True),
+    ({"cmi.progress_measure": "0.5"}, {"cmi.progress_measure": "0.5", "cmi.location": "x"}, False),
+    ({}, {"cmi.objectives.0.id": "o1"}, True),
+    ({"cmi.objectives.0.success_status": "unknown"}, {"cmi.objectives.0.success_status": "passed"}, True),
+    ({"cmi.objectives.0.id": "o1"}, {}, True),
+])
+def test_only_status_score_and_objective_values_touch_the_outcome(before, after, touches):
+    assert touches_outcome(before, after) is touches
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004 3rd Edition"])
+def test_every_value_sco_outcome_reads_is_an_outcome_element(version):
+    """Each value that changes what sco_outcome answers is among OUTCOME_ELEMENTS: a change outside them is skipped."""
+    base = {"cmi.core.lesson_status": "incomplete", "cmi.completion_status": "incomplete",
+            "cmi.success_status": "unknown"}
+    probes = {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "40", "cmi.core.score.min": "10",
+              "cmi.core.score.max": "50", "cmi.completion_status": "completed", "cmi.success_status": "failed",
+              "cmi.progress_measure": "0.3", "cmi.score.scaled": "0.4", "cmi.score.raw": "4",
+              "cmi.score.min": "1", "cmi.score.max": "8"}
+    for name, value in probes.items():
+        changed = {**base, "cmi.core.score.raw": "20", "cmi.score.raw": "2", name: value}
+        unchanged = {**base, "cmi.core.score.raw": "20", "cmi.score.raw": "2"}
+        if sco_outcome(version, changed) != sco_outcome(version, unchanged):
+            assert name in OUTCOME_ELEMENTS
+    for name in ("cmi.core.lesson_location", "cmi.location", "cmi.suspend_data", "cmi.core.exit", "cmi.exit"):
+        assert sco_outcome(version, {**base, name: "x"}) == sco_outcome(version, base)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import contextmanager
+from functools import lru_cache
 
 from web_fragments.fragment import Fragment
 from webob import Response
@@ -21,7 +21,7 @@ from xblock.scorable import ScorableXBlockMixin
 from xblock.utils.resources import ResourceLoader
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 
-from adapters.i18n import Translator
+from adapters.i18n import Translator, current_language
 from adapters.i18n import gettext_noop as N_
 from scorm import rte
 from scorm.attempts import LearnerRecord
@@ -30,9 +30,17 @@ from scorm.grading import ATTEMPT_METHODS, SCO_METHODS
 from xblocks.i18n import TranslatedBlockMixin
 from xblocks.resources import PipelineResourcesMixin
 
-from . import assets, learner, links, player_page, sequences, staff, tracking, upload
+from . import assets, learner, links, player_page, staff, tracking, upload
+from .learner_state import LearnerStateMixin, StateDict, frozen
 from .package import PackagePreparing as Preparing
-from .package import PackageUnavailable, load_package, package_store, require_package, table_of_contents
+from .package import (
+    PackageUnavailable,
+    cached_package,
+    load_package,
+    package_store,
+    require_package,
+    table_of_contents,
+)
 from .scoring import ScoringMixin
 from .sequencing import global_objectives, sequencing_settings
 from .staff_views import StaffViewsMixin
@@ -43,14 +51,26 @@ from .web import html_response, json_response, same_origin_only
 log = logging.getLogger(__name__)
 loader = ResourceLoader(__name__)
 _ = Translator.for_package("xblocks").gettext
-STATE = ("record", "published", "raw_earned")  # what sequences.store_state keeps, read fresh inside the lock
+@lru_cache(maxsize=1024)
+def _status_words(grade: float | None, completion: float | None, weight: float, language: str) -> str:
+    """The learner's status line in ``language`` (the current one): worded once per value, not on every commit."""
+    if grade is None and not completion:
+        return _("Not started")
+    parts = []
+    if completion is not None:
+        parts.append(_("Progress {percent}%").format(percent=round(100 * completion)))
+    if grade is not None:
+        parts.append(_("Score {earned} of {possible}").format(earned=round(grade * weight, 2), possible=weight))
+    return " · ".join(parts)
+
+
 PREPARING = N_("This SCORM package is being prepared. Come back in a few minutes.")
 
 
 @XBlock.wants("settings", "user", "studio_user_permissions")
-class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixin, StudioMixin, StaffViewsMixin,
-                       TranslatedBlockMixin, StudioEditableXBlockMixin, CompletableXBlockMixin, ScorableXBlockMixin,
-                       XBlock):
+class ScormPlayerBlock(PipelineResourcesMixin, LearnerStateMixin, ScoringMixin, PackageTransferMixin, StudioMixin,
+                       StaffViewsMixin, TranslatedBlockMixin, StudioEditableXBlockMixin, CompletableXBlockMixin,
+                       ScorableXBlockMixin, XBlock):
     """Plays one SCORM package (or one item of it) with per-learner, per-attempt, per-SCO state."""
 
     block_settings_key = "mooc_bridge_scorm"
@@ -99,9 +119,9 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
     # kept so that courses exported with it still import; it no longer gives credit (#10 item 3)
     full_credit_without_score = Boolean(default=False, scope=Scope.settings)
 
-    record = Dict(default={}, scope=Scope.user_state, help="scorm.attempts.LearnerRecord as JSON")
+    record = StateDict(default=frozen({}), scope=Scope.user_state, help="scorm.attempts.LearnerRecord as JSON")
     raw_earned = Float(default=None, scope=Scope.user_state)
-    published = Dict(default={}, scope=Scope.user_state, help="the grade and completion last published")
+    published = StateDict(default=frozen({}), scope=Scope.user_state, help="the grade and completion last published")
     state_stored = Boolean(default=False, scope=Scope.user_state, help="the state above is also in LearnerState")
 
     editable_fields = ("display_name", "package_sha256", "display_mode", "height", "toc", "attempts_allowed",
@@ -141,38 +161,6 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
 
     def _record(self) -> LearnerRecord:
         return LearnerRecord.model_validate(self.record or {})
-
-    @contextmanager
-    def _locked(self):
-        """The lock on this learner's record (:func:`sequences.locked`): read it and :meth:`_keep` it inside."""
-        usage_id, learner_id = str(self.scope_ids.usage_id), self._learner()[0]
-        with sequences.locked(usage_id, learner_id):
-            self._fresh(usage_id, learner_id)
-            yield
-
-    def _fresh(self, usage_id: str, learner_id: str) -> None:
-        """Inside the lock, take the stored state over the fields the runtime loaded before it (ADR 0027).
-
-        Without the mark the fields hold: never stored by us, or rewritten by the LMS's own tools."""
-        state = sequences.load_state(usage_id, learner_id) if self.state_stored else None
-        stale = [name for name in STATE if state is not None and getattr(self, name) != state.get(name)]
-        for name in stale:
-            setattr(self, name, state.get(name))
-        if stale:  # the mirror too, now: the runtime's own save comes after the lock
-            self.save()
-
-    def _store(self) -> None:
-        """Write the learner's state, the stored copy and the fields, inside the lock."""
-        sequences.store_state(str(self.scope_ids.usage_id), self._learner()[0],
-                              {name: getattr(self, name) for name in STATE})
-        if not self.state_stored:
-            self.state_stored = True
-        self.save()
-
-    def _keep(self, record: LearnerRecord) -> None:
-        """Store ``record`` now, inside the lock (the runtime's own save comes after the handler returns)."""
-        self.record = record.model_dump(mode="json")
-        self._store()
 
     def _asset_url(self, path: str) -> str:
         """The URL of a package file, with the package's own query (many SCOs parse it by hand).
@@ -228,17 +216,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         return self.runtime.handler_url(self, "start_attempt")
 
     def _status_text(self) -> str:
-        grade = self.published.get("grade")
-        completion = self.published.get("completion")
-        if grade is None and not completion:
-            return _("Not started")
-        parts = []
-        if completion is not None:
-            parts.append(_("Progress {percent}%").format(percent=round(100 * completion)))
-        if grade is not None:
-            parts.append(_("Score {earned} of {possible}").format(earned=round(grade * self.weight, 2),
-                                                                  possible=self.weight))
-        return " · ".join(parts)
+        published = self.published
+        return _status_words(published.get("grade"), published.get("completion"), self.weight, current_language())
 
     def student_view_data(self, context=None):
         """JSON for the mobile apps: the player URL they open in a web view, and what the learner achieved."""
@@ -391,41 +370,41 @@ class ScormPlayerBlock(PipelineResourcesMixin, ScoringMixin, PackageTransferMixi
         return json_response(result)
 
     def _loaded_package(self):
+        """The package for the learner-data handlers: the manifest this process parsed is enough, without a round
+        trip to the store on every commit (a HEAD request on object storage; ADR 0033)."""
+        package = cached_package(self.package_sha256)
+        if package is not None:
+            return package
         try:
             return self._package()
         except PackageUnavailable:
             raise JsonHandlerError(404, _("This SCORM package is not available yet.")) from None
 
     def _commit(self, payload) -> dict:
-        """Store one commit. The sequence is claimed first, in the transaction that writes the state, and the
-        state is read after the claim: of two concurrent commits the newer is always the one stored."""
+        """Store one commit. The record is read under the learner's lock, so its sequence numbers decide: of two
+        concurrent commits the newer is always the one stored (ADR 0033)."""
         package = self._loaded_package()
         scos = learner.launchable_scos(package, self.launch_item or None)
         failure, settings = rte.commit_error_code(package.version), self._settings()
-        usage_id, learner_id = str(self.scope_ids.usage_id), self._learner()[0]
-        with sequences.guarded(usage_id, learner_id, payload) as (verdict, stored):
-            if verdict == "older":
-                return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": stored}
-            self._fresh(usage_id, learner_id)
+        with self._locked():
             record, sco = self._record(), payload.get("sco") if isinstance(payload, dict) else None
             before = tracking.snapshot(record, package, sco, settings) if sco in scos else None
             try:
                 result = learner.commit(record, package, payload, scos, settings)
             except learner.CommitRefused as refused:
-                sequences.refuse()
                 log.info("SCORM commit refused for %s: %s %s", self.scope_ids.usage_id, refused.code,
                          refused.problems)
                 return {"result": False, "errorCode": failure, "errorMessage": refused.code,
                         "problems": refused.problems}
             if result["status"] == "stale":
-                sequences.refuse()
                 return {"result": False, "errorCode": failure, "errorMessage": "stale_commit", "seq": result["seq"]}
-            if result["changed"]:
+            if result["status"] == "applied":  # a new sequence number, with or without new values
                 self.record = record.model_dump(mode="json")
-                tracking.sco_changed(self, version_family(package.version), payload["attempt"], sco, before,
-                                     tracking.snapshot(record, package, sco, settings))
-                self._publish(record, package, scos, settings=settings)
-                self._store()  # inside the transaction that claimed the sequence
+                if result["changed"] and result["outcome"]:  # else no status, score or session changed
+                    tracking.sco_changed(self, version_family(package.version), payload["attempt"], sco, before,
+                                         tracking.snapshot(record, package, sco, settings))
+                    self._publish(record, package, scos, settings=settings)
+                self._store()
         return {"result": True, "errorCode": 0, "seq": result["seq"], "status": result["status"],
                 "progress": self._status_text()}
 

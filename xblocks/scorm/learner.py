@@ -174,7 +174,8 @@ def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], 
     result = apply_commit(attempt, sco_id, sequence, values, version=package.version,
                           terminate=bool(payload.get("terminate")), mastery_score=mastery)
     engine = "engine" in payload and apply_engine_state(attempt, payload.get("engine_seq"), payload.get("engine"))
-    return {"status": result.status, "changed": result.changed or engine == "applied", "seq": result.sequence}
+    return {"status": result.status, "changed": result.changed or engine == "applied", "seq": result.sequence,
+            "outcome": result.outcome or engine == "applied"}
 
 
 def keep_engine_state(record: LearnerRecord, payload: Mapping[str, Any]) -> str:

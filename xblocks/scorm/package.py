@@ -82,6 +82,16 @@ def _parse(store: PackageStore, sha256: str) -> Package:
     return package.model_copy(update={"sha256": sha256})
 
 
+def cached_package(sha256: str) -> Package | None:
+    """Package ``sha256`` if this process has parsed it, without asking the store whether its files are still
+    there: enough for the learner-data handlers, which read the manifest only (callers must not modify it)."""
+    with _lock:
+        cached = _CACHE.get(sha256)
+        if cached is not None:
+            _CACHE.move_to_end(sha256)
+        return cached
+
+
 def load_package(store: PackageStore, sha256: str) -> Package:
     """The parsed manifest of stored package ``sha256`` (cached; callers must not modify it)."""
     require_package(store, sha256)

@@ -1,17 +1,25 @@
-"""The newer commit wins, always: an atomic compare on the stored sequence, in the transaction of the write.
+"""One learner's state in one block, locked and read by one statement, written in the same transaction (ADR 0033).
 
-:func:`guarded` opens a database transaction and claims the commit's sequence number for its (block,
-learner, attempt, SCO) row with a conditional ``UPDATE … WHERE sequence < n``. The database serialises
-two claims on the same row (a row lock on MySQL/PostgreSQL; the write lock of ``BEGIN IMMEDIATE`` on
-SQLite), so of two concurrent commits ``n`` and ``n+1`` exactly one order is possible: ``n+1`` stored
-last, or ``n`` refused as older. The learner state is written inside the same transaction; a commit the
-rules then refuse rolls its claim back.
+Every handler that reads and writes a learner's record (commit, launch, the engine state, a new attempt, the
+player page) does it inside :func:`locked`. Its first statement locks the learner's :class:`LearnerState` row
+and reads it at once:
 
-Every handler that reads and writes a learner's record (commit, launch, the engine state, a new attempt,
-the player page) does it inside :func:`locked`: one row per (block, learner) is written first, so two
-requests of the same learner are serialised even when they touch different SCOs or none. Without it a
-terminate commit sent by beacon and the sequencing engine's state posted a moment later each read the
-record before the other wrote it, and the one written last lost the other's data (ADR 0027).
+- ``SELECT … FOR UPDATE`` where the database has row locks (MySQL, PostgreSQL). A locking read returns the
+  newest committed row even inside a transaction whose snapshot is older (InnoDB's REPEATABLE READ), which a
+  plain ``SELECT`` after the lock would not;
+- ``UPDATE … RETURNING`` on SQLite, where any write takes the database's write lock until commit.
+
+So two requests of the same learner are serialised, and each reads what the other wrote. Without it a terminate
+commit sent by beacon and the sequencing engine's state posted a moment later each read the record before the
+other wrote it, and the one written last lost the other's data (ADR 0027).
+
+Because the record is read under the lock, the sequence number each SCO's state keeps decides which of two
+commits is newer (:func:`scorm.attempts.apply_commit`): of commits ``n`` and ``n+1`` either ``n+1`` is stored
+last or ``n`` is refused as stale. Until ADR 0033 a second row per (attempt, SCO), ``CommitSequence``, was
+claimed by each commit for that; the table is no longer written.
+
+A learner seen for the first time gets an empty row (``data = ""``: nothing stored yet), inserted before the lock
+is taken, so that the lock always has a row to hold.
 """
 
 from __future__ import annotations
@@ -21,155 +29,87 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import F
 from django.utils import timezone
-
-Verdict = Literal["newer", "same", "older", "unchecked"]
-
-
-def _key(usage_id: str, learner_id: str, attempt: int, sco: str) -> str:
-    text = "\0".join((usage_id, learner_id, str(attempt), sco))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _alias() -> str:
-    from .models import CommitSequence
-
-    return router.db_for_write(CommitSequence)
-
-
-@lru_cache(maxsize=8)
-def _claim_sql(alias: str) -> str:
-    """The claim as one ``UPDATE``, built once per database (quoted as that database quotes: ``key`` is a
-    reserved word in MySQL)."""
-    from .models import CommitSequence
-
-    quote, meta = connections[alias].ops.quote_name, CommitSequence._meta
-    key, sequence = quote(meta.get_field("key").column), quote(meta.get_field("sequence").column)
-    # only our model's quoted names are formatted in; every value is a parameter
-    return f"UPDATE {quote(meta.db_table)} SET {sequence} = %s WHERE {key} = %s AND {sequence} < %s"  # noqa: S608
-
-
-def claim(usage_id: str, learner_id: str, attempt: int, sco: str, sequence: int, *,
-          using: str | None = None) -> tuple[Verdict, int]:
-    """Claim ``sequence`` (inside a transaction on database ``using``, by default the model's): (``newer`` if it is
-    now the stored one, else ``same``/``older``; the stored sequence)."""
-    from .models import CommitSequence
-
-    key = _key(usage_id, learner_id, attempt, sco)
-    alias = using or _alias()
-    # writes first (the usual commit is this one UPDATE, without the ORM's query building), so that SQLite locks
-    # before anything is read
-    with connections[alias].cursor() as cursor:
-        cursor.execute(_claim_sql(alias), [sequence, key, sequence])
-        if cursor.rowcount:
-            return "newer", sequence
-    rows = CommitSequence.objects.using(alias).filter(key=key)
-    CommitSequence.objects.using(alias).bulk_create([CommitSequence(key=key, sequence=-1)], ignore_conflicts=True)
-    if rows.filter(sequence__lt=sequence).update(sequence=sequence):
-        return "newer", sequence
-    stored = rows.values_list("sequence", flat=True).first()
-    return ("same" if stored == sequence else "older"), stored if stored is not None else -1
-
-
-@lru_cache(maxsize=8)
-def _lock_sql(alias: str) -> str:
-    """The record lock as one ``UPDATE`` of its row, built once per database (as :func:`_claim_sql`)."""
-    from .models import CommitSequence
-
-    quote, meta = connections[alias].ops.quote_name, CommitSequence._meta
-    key, sequence = quote(meta.get_field("key").column), quote(meta.get_field("sequence").column)
-    return f"UPDATE {quote(meta.db_table)} SET {sequence} = {sequence} + 1 WHERE {key} = %s"  # noqa: S608
-
-
-def _lock(usage_id: str, learner_id: str, alias: str) -> None:
-    from .models import CommitSequence
-
-    key = hashlib.sha256("\0".join((usage_id, learner_id, "record")).encode("utf-8", "surrogatepass")).hexdigest()
-    with connections[alias].cursor() as cursor:  # a write: the row (SQLite: the database) is ours until commit
-        cursor.execute(_lock_sql(alias), [key])
-        if cursor.rowcount:
-            return
-    CommitSequence.objects.using(alias).bulk_create([CommitSequence(key=key, sequence=0)], ignore_conflicts=True)
-    CommitSequence.objects.using(alias).filter(key=key).update(sequence=F("sequence") + 1)
-
-
-@contextmanager
-def locked(usage_id: str, learner_id: str) -> Iterator[None]:
-    """A transaction holding the lock on one learner's record in one block: read the record inside, write it
-    (``block.save()``) inside, and no other request of that learner reads it in between."""
-    alias = _alias()
-    with transaction.atomic(using=alias):
-        _lock(usage_id, learner_id, alias)
-        yield
-
-
-@contextmanager
-def guarded(usage_id: str, learner_id: str, payload: Any) -> Iterator[tuple[Verdict, int]]:
-    """A transaction in which the commit ``payload`` has claimed its sequence: what :func:`claim` returns, or
-    (``unchecked``, -1) when the payload is malformed.
-
-    A malformed payload claims nothing: the commit rules refuse it. Call :func:`refuse` inside the block
-    when the commit is refused, so that its claim is rolled back.
-    """
-    alias = _alias()
-    with transaction.atomic(using=alias):
-        _lock(usage_id, learner_id, alias)
-        fields = _fields(payload)
-        yield ("unchecked", -1) if fields is None else claim(usage_id, learner_id, *fields, using=alias)
 
 
 def _state_key(usage_id: str, learner_id: str) -> str:
     return hashlib.sha256("\0".join((usage_id, learner_id, "state")).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@lru_cache(maxsize=8)
-def _state_sql(alias: str) -> tuple[str, str]:
-    """The state row's ``SELECT`` and ``UPDATE`` by primary key, built once per database (as :func:`_claim_sql`)."""
+def _alias() -> str:
     from .models import LearnerState
 
-    quote, meta = connections[alias].ops.quote_name, LearnerState._meta
+    return router.db_for_write(LearnerState)
+
+
+@lru_cache(maxsize=8)
+def _sql(alias: str) -> tuple[str, str, str | None]:
+    """The row's lock-and-read, its write, and (old SQLite only) the read after the lock, built once per database.
+
+    Only our model's quoted names are formatted in (quoted as that database quotes them); every value is a
+    parameter."""
+    from .models import LearnerState
+
+    connection = connections[alias]
+    quote, meta = connection.ops.quote_name, LearnerState._meta
     table, key = quote(meta.db_table), quote(meta.get_field("key").column)
     data, updated = quote(meta.get_field("data").column), quote(meta.get_field("updated").column)
-    return (f"SELECT {data} FROM {table} WHERE {key} = %s",  # noqa: S608
-            f"UPDATE {table} SET {data} = %s, {updated} = %s WHERE {key} = %s")  # noqa: S608
+    write = f"UPDATE {table} SET {data} = %s, {updated} = %s WHERE {key} = %s"  # noqa: S608
+    select = f"SELECT {data} FROM {table} WHERE {key} = %s"  # noqa: S608
+    if connection.features.has_select_for_update:  # MySQL, PostgreSQL, Oracle: a row lock
+        return f"{select} FOR UPDATE", write, None
+    touch = f"UPDATE {table} SET {updated} = {updated} WHERE {key} = %s"  # noqa: S608
+    if connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35):
+        return f"{touch} RETURNING {data}", write, None
+    return touch, write, select  # a write locks, then a read: two statements
 
 
-def load_state(usage_id: str, learner_id: str) -> dict[str, Any] | None:
-    """The learner's state as last stored by :func:`store_state` (call inside :func:`locked`), or None."""
-    alias = _alias()
+def _lock_and_read(alias: str, key: str) -> str | None:
+    """Lock the row ``key`` and return its data; None when there is no row (nothing is locked then)."""
+    lock, _write, read_after = _sql(alias)
     with connections[alias].cursor() as cursor:
-        cursor.execute(_state_sql(alias)[0], [_state_key(usage_id, learner_id)])
-        row = cursor.fetchone()
-    return json.loads(row[0]) if row else None
+        cursor.execute(lock, [key])
+        if read_after is not None:
+            if not cursor.rowcount:
+                return None
+            cursor.execute(read_after, [key])
+        rows = cursor.fetchall()
+    return rows[0][0] if rows else None
+
+
+@contextmanager
+def locked(usage_id: str, learner_id: str) -> Iterator[dict[str, Any] | None]:
+    """A transaction holding the lock on one learner's state in one block, and that state as last stored by
+    :func:`store_state` (None: nothing stored yet). Read and write the learner's record only inside it."""
+    from .models import LearnerState
+
+    alias, key = _alias(), _state_key(usage_id, learner_id)
+    with transaction.atomic(using=alias):
+        data = _lock_and_read(alias, key)
+        if data is None:  # first seen: a row to lock (two first requests insert one; neither fails)
+            LearnerState.objects.using(alias).bulk_create([LearnerState(key=key, data="")], ignore_conflicts=True)
+            data = _lock_and_read(alias, key)
+        yield json.loads(data) if data else None
 
 
 def store_state(usage_id: str, learner_id: str, state: Mapping[str, Any]) -> None:
     """Store the learner's state (inside :func:`locked`, so in the transaction that writes the fields)."""
-    from .models import LearnerState
-
-    alias, key, data = _alias(), _state_key(usage_id, learner_id), json.dumps(state, separators=(",", ":"))
+    alias, key = _alias(), _state_key(usage_id, learner_id)
     connection = connections[alias]
     with connection.cursor() as cursor:
-        cursor.execute(_state_sql(alias)[1], [data, connection.ops.adapt_datetimefield_value(timezone.now()), key])
-        if cursor.rowcount:
-            return
-    LearnerState.objects.using(alias).create(key=key, data=data)  # the lock is held: nobody inserts it meanwhile
+        cursor.execute(_sql(alias)[1], [json.dumps(state, separators=(",", ":")),
+                                        connection.ops.adapt_datetimefield_value(timezone.now()), key])
+        if not cursor.rowcount:
+            raise RuntimeError("store_state() outside locked(): the learner's row does not exist")
 
 
-def refuse() -> None:
-    """Roll back the claim of the commit being handled (it was refused, so it must not count as newest)."""
-    transaction.set_rollback(True, using=_alias())
+def forget(usage_id: str, learner_id: str) -> bool:
+    """Delete what is stored of one learner in one block (the LMS deleted the learner's state); whether it was."""
+    from .models import LearnerState
 
-
-def _fields(payload: Any) -> tuple[int, str, int] | None:
-    if not isinstance(payload, Mapping):
-        return None
-    attempt, sco, sequence = payload.get("attempt"), payload.get("sco"), payload.get("seq")
-    if (isinstance(attempt, bool) or not isinstance(attempt, int) or not isinstance(sco, str)
-            or isinstance(sequence, bool) or not isinstance(sequence, int) or len(sco) > 4000):
-        return None
-    return attempt, sco, sequence
+    alias = _alias()
+    deleted, _by_model = LearnerState.objects.using(alias).filter(key=_state_key(usage_id, learner_id)).delete()
+    return bool(deleted)

@@ -146,7 +146,8 @@ def _workbench_runtime_class():
     return RecordingWorkbenchRuntime
 
 
-def _lms_state_client():
+def lms_state_client():
+    """edx-platform's ``DjangoXBlockUserStateClient`` (reads ``StudentModule`` on each call); None outside the LMS."""
     try:
         from lms.djangoapps.courseware.user_state_client import DjangoXBlockUserStateClient  # type: ignore
     except Exception:  # not in the LMS
@@ -156,7 +157,7 @@ def _lms_state_client():
 
 def iter_learner_states(block) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(learner, user_state dict)`` for every learner with state in ``block`` (LMS or workbench)."""
-    client = _lms_state_client()
+    client = lms_state_client()
     if client is not None:
         for state in client.iter_all_for_block(block.scope_ids.usage_id):
             yield str(state.username), dict(state.state or {})
@@ -192,7 +193,7 @@ def reset_attempt(block, learner_id: str, attempt_number: int | None) -> bool:
         changed = learner_block.reset_learner_attempt(attempt_number)
         learner_block.save()
         return changed
-    client = _lms_state_client()
+    client = lms_state_client()
     if client is None:
         return False
     try:

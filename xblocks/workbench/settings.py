@@ -22,7 +22,7 @@ DATABASES = {
     }
 }
 if django.VERSION >= (5, 1):
-    # BEGIN IMMEDIATE (Django 5.1+): a transaction that reads then writes (a SCORM commit's sequence claim) takes
+    # BEGIN IMMEDIATE (Django 5.1+): a transaction that reads then writes (any transaction here) takes
     # the write lock first, so concurrent requests wait their turn instead of failing with "database is locked"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 LOGGING["handlers"]["logfile"]["filename"] = str(HOME / "workbench.log")

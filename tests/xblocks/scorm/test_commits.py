@@ -321,3 +321,17 @@ def test_the_page_offers_a_new_attempt_as_a_post_button(scorm):
     launch(scorm, block)
     html = scorm.block("alice").student_view().content
     assert '<button type="button" class="mb-scorm-new-attempt" data-url="' in html and "new_attempt=" not in html
+
+
+def test_a_bookmark_only_commit_publishes_nothing_and_a_score_commit_does(scorm):
+    block = scorm.block("alice", package_sha256=scorm.shas["12"])
+    launch(scorm, block)
+    assert commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.score.raw": "70"}, seq=1)["status"] == "applied"
+    events = len(scorm.events("alice"))
+    answer = commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.score.raw": "70",
+                                   "cmi.core.lesson_location": "p9", "cmi.suspend_data": "s"}, seq=2)
+    assert answer["status"] == "applied" and answer["progress"] == block._status_text()
+    assert len(scorm.events("alice")) == events  # nothing to tell: no grade, completion or SCO change
+    assert scorm.block("alice").record["attempts"][0]["scos"][SCO_12]["values"]["cmi.core.lesson_location"] == "p9"
+    commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.score.raw": "90", "cmi.core.lesson_location": "p9"}, seq=3)
+    assert [data["value"] for _kind, data in scorm.events("alice", "grade")][-1] == 0.9

@@ -243,7 +243,7 @@ def test_an_lms_reset_rewrites_the_learners_state_and_forgets_what_was_published
             stored[username] = state
 
     monkeypatch.setattr(staff_module, "_workbench_runtime_class", lambda: None)
-    monkeypatch.setattr(staff_module, "_lms_state_client", lambda: Client())
+    monkeypatch.setattr(staff_module, "lms_state_client", lambda: Client())
     staff_block = scorm.block("staff-1", package_sha256=scorm.shas["12"])
     assert staff_module.reset_attempt(staff_block, "alice", 1) is True
     assert stored["alice"]["record"]["attempts"] == []
