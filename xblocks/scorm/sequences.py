@@ -35,6 +35,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 
+@lru_cache(maxsize=4096)
 def _state_key(usage_id: str, learner_id: str) -> str:
     return hashlib.sha256("\0".join((usage_id, learner_id, "state")).encode("utf-8", "surrogatepass")).hexdigest()
 
