@@ -134,5 +134,8 @@ class LearnerStateMixin:
         self._store()
 
     def clear_student_state(self, user_id, course_id, item_id, requesting_user_id):
-        """The LMS deleted this learner's state in this block (a staff reset with "delete"): delete our copy too."""
-        sequences.forget(str(self.scope_ids.usage_id), str(user_id))
+        """The LMS deleted this learner's state in this block (a staff reset with "delete"): delete our copy too.
+
+        ``item_id`` is the usage key the LMS keys the learner's state by, as our handlers do; ``user_id`` the
+        learner's anonymous id in the course (``anonymous_id_for_user``), as the runtime's user service gives it."""
+        sequences.forget(str(item_id or self.scope_ids.usage_id), str(user_id))
