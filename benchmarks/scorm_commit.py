@@ -3,8 +3,9 @@
 Full commits as scorm-again 3.4.3 posts them (SCORM 1.2 and 2004, captured in tests/scorm/test_cmi.py),
 each with a new sequence number and a changed location, go through the block's ``commit`` JSON handler on
 an in-memory runtime; the database work is the learner's state row, locked and read by one statement and
-written by another in one transaction (xblocks/scorm/sequences.py, ADR 0033), on an in-memory SQLite. Baseline in the same run: decoding and
-encoding the same JSON bodies, the least any handler does. Django runs with ``DEBUG = False``, as in production.
+written by another in one transaction (xblocks/scorm/sequences.py, ADR 0033), on an in-memory SQLite.
+Baseline in the same run: decoding and encoding the same JSON bodies, the least any handler does. Django runs
+with ``DEBUG = False``, as in production.
 ``commits_per_cpu_s`` counts the process's CPU time only: on a shared machine it shows the handler's cost without
 the time spent waiting for a core.
 """

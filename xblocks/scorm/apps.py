@@ -2,8 +2,9 @@
 
 Workers only register tasks of installed Django apps (``autodiscover_tasks`` imports ``<app>.tasks``); an
 XBlock alone is not an app. Its table :class:`~xblocks.scorm.models.LearnerState` holds each learner's state
-under a row lock, so that of two concurrent commits the newer wins (``migrate`` creates it in the LMS database). In the LMS it mounts
-``mooc-bridge/scorm/`` (:mod:`xblocks.scorm.urls`): package files streamed to learners (:mod:`xblocks.scorm.views`).
+under a row lock, so that of two concurrent commits the newer wins (``migrate`` creates it in the LMS database).
+In the LMS it mounts ``mooc-bridge/scorm/`` (:mod:`xblocks.scorm.urls`): package files streamed to learners
+(:mod:`xblocks.scorm.views`).
 Where event-routing-backends is installed (Aspects), its settings allow our tracking events
 (:mod:`xblocks.scorm.plugin_settings`) and :mod:`xblocks.scorm.xapi` registers their xAPI transformers.
 """

@@ -26,7 +26,7 @@ from xblock.fields import Dict
 
 from . import sequences, staff
 
-STATE = ("record", "published", "raw_earned")  # what sequences.store_state keeps, read fresh inside the lock
+STATE = ("record", "published", "raw_earned")  # what the locked row keeps (sequences.Held), read fresh inside the lock
 
 
 class FrozenDict(dict):
@@ -76,13 +76,13 @@ class LearnerStateMixin:
     def _locked(self):
         """The lock on this learner's record (:func:`sequences.locked`): read it and :meth:`_keep` it inside."""
         usage_id, learner_id = str(self.scope_ids.usage_id), self._learner()[0]
-        with sequences.locked(usage_id, learner_id) as state:
-            self._lock_key = (usage_id, learner_id)
+        with sequences.locked(usage_id, learner_id) as held:
+            self._held = held
             try:
-                self._fresh(state)
+                self._fresh(held.state)
                 yield
             finally:
-                self._lock_key = None
+                self._held = None
 
     def _fresh(self, state: dict[str, Any] | None) -> None:
         """Inside the lock, take the stored state over the fields the runtime loaded before it, where it holds."""
@@ -119,10 +119,10 @@ class LearnerStateMixin:
 
     def _store(self) -> None:
         """Write the learner's state, the stored copy and the fields, inside the lock."""
-        key = getattr(self, "_lock_key", None)
-        if key is None:
+        held = getattr(self, "_held", None)
+        if held is None:
             raise RuntimeError("_store() outside _locked()")
-        sequences.store_state(*key, {name: getattr(self, name) for name in STATE})
+        held.store({name: getattr(self, name) for name in STATE})
         if not self.state_stored:
             self.state_stored = True
         self.save()

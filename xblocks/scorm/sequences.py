@@ -68,43 +68,51 @@ def _sql(alias: str) -> tuple[str, str, str | None]:
     return touch, write, select  # a write locks, then a read: two statements
 
 
-def _lock_and_read(alias: str, key: str) -> str | None:
+def _lock_and_read(cursor, alias: str, key: str) -> str | None:
     """Lock the row ``key`` and return its data; None when there is no row (nothing is locked then)."""
     lock, _write, read_after = _sql(alias)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(lock, [key])
-        if read_after is not None:
-            if not cursor.rowcount:
-                return None
-            cursor.execute(read_after, [key])
-        rows = cursor.fetchall()
+    cursor.execute(lock, [key])
+    if read_after is not None:
+        if not cursor.rowcount:
+            return None
+        cursor.execute(read_after, [key])
+    rows = cursor.fetchall()
     return rows[0][0] if rows else None
 
 
+class Held:
+    """One learner's locked row: ``state`` as last stored (None: nothing stored yet), and :meth:`store`."""
+
+    def __init__(self, cursor, alias: str, key: str, state: dict[str, Any] | None):
+        self._cursor, self._alias, self._key, self.state = cursor, alias, key, state
+
+    def store(self, state: Mapping[str, Any]) -> None:
+        """Store the learner's state, in the transaction that holds the lock (and writes the fields)."""
+        if self._cursor is None:
+            raise RuntimeError("store() outside locked(): the lock is released")
+        connection = connections[self._alias]
+        self._cursor.execute(_sql(self._alias)[1], [json.dumps(state, separators=(",", ":")),
+                                                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                                                    self._key])
+
+
 @contextmanager
-def locked(usage_id: str, learner_id: str) -> Iterator[dict[str, Any] | None]:
-    """A transaction holding the lock on one learner's state in one block, and that state as last stored by
-    :func:`store_state` (None: nothing stored yet). Read and write the learner's record only inside it."""
+def locked(usage_id: str, learner_id: str) -> Iterator[Held]:
+    """A transaction holding the lock on one learner's state in one block: read the record from ``held.state``
+    and write it with ``held.store`` only inside it."""
     from .models import LearnerState
 
     alias, key = _alias(), _state_key(usage_id, learner_id)
-    with transaction.atomic(using=alias):
-        data = _lock_and_read(alias, key)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        data = _lock_and_read(cursor, alias, key)
         if data is None:  # first seen: a row to lock (two first requests insert one; neither fails)
             LearnerState.objects.using(alias).bulk_create([LearnerState(key=key, data="")], ignore_conflicts=True)
-            data = _lock_and_read(alias, key)
-        yield json.loads(data) if data else None
-
-
-def store_state(usage_id: str, learner_id: str, state: Mapping[str, Any]) -> None:
-    """Store the learner's state (inside :func:`locked`, so in the transaction that writes the fields)."""
-    alias, key = _alias(), _state_key(usage_id, learner_id)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(alias)[1], [json.dumps(state, separators=(",", ":")),
-                                        connection.ops.adapt_datetimefield_value(timezone.now()), key])
-        if not cursor.rowcount:
-            raise RuntimeError("store_state() outside locked(): the learner's row does not exist")
+            data = _lock_and_read(cursor, alias, key)
+        held = Held(cursor, alias, key, json.loads(data) if data else None)
+        try:
+            yield held
+        finally:
+            held._cursor = None
 
 
 def forget(usage_id: str, learner_id: str) -> bool:

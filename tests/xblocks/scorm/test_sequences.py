@@ -14,40 +14,42 @@ from .test_commits import SCO_12, commit, launch
 
 
 def test_the_lock_reads_what_was_stored_and_a_new_learner_gets_an_empty_row(db):
-    with sequences.locked("u", "alice") as state:
-        assert state is None  # nothing stored yet
-        sequences.store_state("u", "alice", {"record": {"attempts": []}, "published": {}, "raw_earned": None})
-    with sequences.locked("u", "alice") as state:
-        assert state == {"record": {"attempts": []}, "published": {}, "raw_earned": None}
-    with sequences.locked("u", "bob") as state:  # another learner has their own row
-        assert state is None
+    with sequences.locked("u", "alice") as held:
+        assert held.state is None  # nothing stored yet
+        held.store({"record": {"attempts": []}, "published": {}, "raw_earned": None})
+    with sequences.locked("u", "alice") as held:
+        assert held.state == {"record": {"attempts": []}, "published": {}, "raw_earned": None}
+    with sequences.locked("u", "bob") as held:  # another learner has their own row
+        assert held.state is None
     assert LearnerState.objects.count() == 2
     assert LearnerState.objects.get(key=sequences._state_key("u", "bob")).data == ""
 
 
 def test_a_write_rolled_back_with_its_transaction_leaves_the_stored_state(db):
-    with sequences.locked("u", "alice"):
-        sequences.store_state("u", "alice", {"record": {"n": 1}})
-    with pytest.raises(RuntimeError), sequences.locked("u", "alice"):
-        sequences.store_state("u", "alice", {"record": {"n": 2}})
+    with sequences.locked("u", "alice") as held:
+        held.store({"record": {"n": 1}})
+    with pytest.raises(RuntimeError, match="handler failed"), sequences.locked("u", "alice") as held:
+        held.store({"record": {"n": 2}})
         raise RuntimeError("the handler failed after writing")
-    with sequences.locked("u", "alice") as state:
-        assert state == {"record": {"n": 1}}
+    with sequences.locked("u", "alice") as held:
+        assert held.state == {"record": {"n": 1}}
 
 
-def test_storing_outside_the_lock_is_refused(db):
+def test_storing_after_the_lock_is_released_is_refused(db):
+    with sequences.locked("u", "carol") as held:
+        pass
     with pytest.raises(RuntimeError, match="outside locked"):
-        sequences.store_state("u", "carol", {"record": {}})
-    assert not LearnerState.objects.exists()
+        held.store({"record": {"late": True}})
+    assert LearnerState.objects.get(key=sequences._state_key("u", "carol")).data == ""
 
 
 def test_forget_deletes_one_learners_copy(db):
     for learner in ("alice", "bob"):
-        with sequences.locked("u", learner):
-            sequences.store_state("u", learner, {"record": {"who": learner}})
+        with sequences.locked("u", learner) as held:
+            held.store({"record": {"who": learner}})
     assert sequences.forget("u", "alice") is True and sequences.forget("u", "alice") is False
-    with sequences.locked("u", "bob") as state:
-        assert state == {"record": {"who": "bob"}}
+    with sequences.locked("u", "bob") as held:
+        assert held.state == {"record": {"who": "bob"}}
 
 
 def test_each_database_locks_and_reads_in_one_statement(db):
