@@ -25,12 +25,13 @@ import tempfile
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from scorm.errors import ScormError, UnreadablePackage, UnsafePackage
+from scorm.inflate import FAST_METHODS, member_chunks
 from scorm.limits import Limits, human_size
 from scorm.paths import collision_key, decode_name, normalise
 
@@ -368,19 +369,20 @@ class ZipSource(Source):
         assert info is not None
         produced = 0
         try:
-            with self.zip.open(info) as member:
-                if entry.is_dir:
-                    return 0
-                while chunk := member.read(CHUNK):
-                    produced += len(chunk)
-                    if max_bytes is not None and produced > max_bytes:
-                        raise UnsafePackage("manifest_too_large", name=entry.path, limit=human_size(max_bytes))
-                    if produced > info.file_size:
-                        raise UnsafePackage("size_mismatch", name=entry.path)
-                    self._check_sizes(entry.path, produced, info.compress_size)
-                    if self.unpacked + produced > limits.max_total_bytes:
-                        raise UnsafePackage("total_too_large", limit=human_size(limits.max_total_bytes))
-                    write(chunk)
+            if entry.is_dir:
+                self.zip.open(info).close()  # the header is read (and hashed) as before
+                return 0
+            for chunk in (member_chunks(self.reader, info, CHUNK) if info.compress_type in FAST_METHODS
+                          else self._zip_chunks(info)):
+                produced += len(chunk)
+                if max_bytes is not None and produced > max_bytes:
+                    raise UnsafePackage("manifest_too_large", name=entry.path, limit=human_size(max_bytes))
+                if produced > info.file_size:
+                    raise UnsafePackage("size_mismatch", name=entry.path)
+                self._check_sizes(entry.path, produced, info.compress_size)
+                if self.unpacked + produced > limits.max_total_bytes:
+                    raise UnsafePackage("total_too_large", limit=human_size(limits.max_total_bytes))
+                write(chunk)
         except ScormError:
             raise
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, struct.error) as error:
@@ -397,6 +399,12 @@ class ZipSource(Source):
         if max_bytes is None:
             self.unpacked += produced
         return produced
+
+    def _zip_chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """Members in other methods (bzip2, lzma) through zipfile's reader, ``CHUNK`` bytes at a time."""
+        with self.zip.open(info) as member:
+            while chunk := member.read(CHUNK):
+                yield chunk
 
     def in_order(self, entries: Iterable[Entry]) -> list[Entry]:
         """Return ``entries`` in file order, the order that reads the zip in one pass."""

@@ -51,6 +51,40 @@ def _truncated() -> bytes:
     return data[: len(data) // 2]
 
 
+def _stored_bit_flipped() -> bytes:
+    """One byte of a stored member's data changed: only the CRC-32 check can tell."""
+    data = zm.build({"imsmanifest.xml": zm.manifest(), "index.html": "<html>hello, learner</html>"},
+                    compression=zipfile.ZIP_STORED)
+    return data.replace(b"hello, learner", b"hello, LEARNER")
+
+
+def _deflated_bad_crc() -> bytes:
+    """A deflated member whose headers (local and central) both carry a wrong CRC-32."""
+    data = bytearray(zm.package({"page.html": "<html>" + "page " * 2000 + "</html>"}))
+    for signature, name_at, crc_at in ((b"PK\x03\x04", 30, 14), (b"PK\x01\x02", 46, 16)):
+        index = data.find(signature)
+        while index >= 0:
+            if data[index + name_at:index + name_at + 9] == b"page.html":
+                data[index + crc_at] ^= 0xFF
+            index = data.find(signature, index + 4)
+    return bytes(data)
+
+
+def _local_name_differs() -> bytes:
+    """The local header names another file than the central directory does (same length)."""
+    data = zm.package({"page1.html": "<html>one</html>"})
+    return data.replace(b"page1.html", b"page2.html", 1)
+
+
+def _deflate_garbled() -> bytes:
+    """The deflate stream of a member overwritten with bytes that are not deflate."""
+    text = "<html>" + random.Random(2).randbytes(3000).hex() + "</html>"
+    data = bytearray(zm.package({"page.html": text}))
+    start = data.find(b"page.html") + len("page.html")
+    data[start:start + 64] = b"\xff" * 64
+    return bytes(data)
+
+
 def _xml(text: str) -> bytes:
     return zm.build({"imsmanifest.xml": text, "index.html": "<html/>"})
 
@@ -117,6 +151,10 @@ CASES = [
     ("huge-manifest", lambda: _xml(zm.manifest().replace("<metadata>", "<metadata><!--" + _noise(MiB) + "-->")),
      Limits(max_manifest_bytes=MiB), "manifest_too_large"),
     ("truncated", _truncated, None, "truncated"),
+    ("stored-bit-flipped", _stored_bit_flipped, None, "size_mismatch"),
+    ("deflated-bad-crc", _deflated_bad_crc, None, "size_mismatch"),
+    ("local-name-differs", _local_name_differs, None, "corrupt_entry"),
+    ("deflate-garbled", _deflate_garbled, None, "corrupt_entry"),
     ("not-a-zip", lambda: b"this is not a zip file at all\n" * 10, None, "not_a_zip"),
     ("empty-file", lambda: b"", None, "not_a_zip"),
 ]
