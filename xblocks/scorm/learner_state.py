@@ -70,7 +70,7 @@ def frozen(value: Any) -> Any:
 class LearnerStateMixin:
     """The lock on a learner's state and which copy of it holds, for the SCORM block (see the module docstring).
 
-    Expects the fields named in :data:`STATE`, ``state_stored``, and ``_learner()``."""
+    Expects the fields named in :data:`STATE`, ``state_stored`` and ``_learner()``."""
 
     @contextmanager
     def _locked(self):
@@ -79,15 +79,16 @@ class LearnerStateMixin:
         with sequences.locked(usage_id, learner_id) as held:
             self._held = held
             try:
-                self._fresh(held.state)
+                self._fresh(held)
                 yield
             finally:
                 self._held = None
 
-    def _fresh(self, state: dict[str, Any] | None) -> None:
+    def _fresh(self, held: sequences.Held) -> None:
         """Inside the lock, take the stored state over the fields the runtime loaded before it, where it holds."""
-        if state is None or not (self.state_stored or self._marked_now()):
+        if held.raw is None or not (self.state_stored or self._marked_now()):
             return
+        state = held.state or {}
         stale = [name for name in STATE if getattr(self, name) != state.get(name)]
         for name in stale:
             setattr(self, name, state.get(name))

@@ -25,12 +25,12 @@ is taken, so that the lock always has a row to hold.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+import pydantic_core
 from django.db import connections, router, transaction
 from django.utils import timezone
 
@@ -81,18 +81,23 @@ def _lock_and_read(cursor, alias: str, key: str) -> str | None:
 
 
 class Held:
-    """One learner's locked row: ``state`` as last stored (None: nothing stored yet), and :meth:`store`."""
+    """One learner's locked row: its data as stored (``raw``; None: nothing stored yet), and :meth:`store`."""
 
-    def __init__(self, cursor, alias: str, key: str, state: dict[str, Any] | None):
-        self._cursor, self._alias, self._key, self.state = cursor, alias, key, state
+    def __init__(self, cursor, alias: str, key: str, raw: str | None):
+        self._cursor, self._alias, self._key, self.raw = cursor, alias, key, raw
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        """The learner's state as last stored, parsed (None: nothing stored yet)."""
+        return pydantic_core.from_json(self.raw) if self.raw else None
 
     def store(self, state: Mapping[str, Any]) -> None:
-        """Store the learner's state, in the transaction that holds the lock (and writes the fields)."""
+        """Store the learner's state in the transaction that holds the lock (and writes the fields)."""
         if self._cursor is None:
             raise RuntimeError("store() outside locked(): the lock is released")
         connection = connections[self._alias]
-        self._cursor.execute(_sql(self._alias)[1], [json.dumps(state, separators=(",", ":")),
-                                                    connection.ops.adapt_datetimefield_value(timezone.now()),
+        self.raw = pydantic_core.to_json(state).decode()
+        self._cursor.execute(_sql(self._alias)[1], [self.raw, connection.ops.adapt_datetimefield_value(timezone.now()),
                                                     self._key])
 
 
@@ -108,7 +113,7 @@ def locked(usage_id: str, learner_id: str) -> Iterator[Held]:
         if data is None:  # first seen: a row to lock (two first requests insert one; neither fails)
             LearnerState.objects.using(alias).bulk_create([LearnerState(key=key, data="")], ignore_conflicts=True)
             data = _lock_and_read(cursor, alias, key)
-        held = Held(cursor, alias, key, json.loads(data) if data else None)
+        held = Held(cursor, alias, key, data or None)
         try:
             yield held
         finally:
