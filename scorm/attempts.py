@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
+import pydantic_core
 from pydantic import BaseModel, Field
 
 from .cmi import (
@@ -117,8 +118,17 @@ class CommitResult(BaseModel):
 
 
 def _digest(values: Mapping[str, str], terminate: bool) -> str:
-    payload = json.dumps([sorted(values.items()), terminate], ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """The fingerprint of a commit's values, to recognise its repeats (``2:`` and sha256 of compact JSON)."""
+    return "2:" + hashlib.sha256(pydantic_core.to_json([sorted(values.items()), terminate])).hexdigest()
+
+
+def _same_commit(stored: str, values: Mapping[str, str], terminate: bool) -> bool:
+    """Whether ``values`` are the commit whose fingerprint is ``stored`` (also in the first release's form,
+    sha256 of ``json.dumps``, for a repeat sent across an upgrade)."""
+    if stored.startswith("2:"):
+        return stored == _digest(values, terminate)
+    legacy = json.dumps([sorted(values.items()), terminate], ensure_ascii=False)
+    return stored == hashlib.sha256(legacy.encode()).hexdigest()
 
 
 def _session_seconds(family: str, values: Mapping[str, str]) -> float | None:
@@ -139,8 +149,8 @@ def apply_commit(
     """
     new = sco_id not in attempt.scos
     state = attempt.scos.setdefault(sco_id, ScoState())
-    digest = _digest(values, terminate)
-    if sequence < state.sequence or (sequence == state.sequence and digest != state.last_digest):
+    if sequence < state.sequence or (sequence == state.sequence
+                                     and not _same_commit(state.last_digest, values, terminate)):
         return CommitResult(status="stale", changed=False, sequence=state.sequence)
     if sequence == state.sequence:
         return CommitResult(status="duplicate", changed=False, sequence=state.sequence)
@@ -162,7 +172,7 @@ def apply_commit(
             if status is not None:
                 state.values["cmi.core.lesson_status"] = status
     state.sequence = sequence
-    state.last_digest = digest
+    state.last_digest = _digest(values, terminate)
     state.updated = _now()
     changed = before != (state.values, state.total_seconds, state.suspended)
     outcome = new or terminate or touches_outcome(before[0], state.values)

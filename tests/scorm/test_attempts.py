@@ -61,6 +61,23 @@ def test_repeats_are_idempotent_and_stale_commits_are_refused():
     assert attempt.scos["sco"].values["cmi.location"] == "b"
 
 
+def test_a_repeat_fingerprinted_by_the_first_release_is_still_a_duplicate():
+    """A beacon sent before an upgrade and repeated after it: the stored fingerprint is the old form."""
+    import hashlib
+    import json
+
+    attempt = Attempt(number=1)
+    apply_commit(attempt, "sco", 5, {"cmi.location": "页 3"}, version="2004")
+    state = attempt.scos["sco"]
+    assert state.last_digest.startswith("2:")
+    legacy = json.dumps([[["cmi.location", "页 3"]], False], ensure_ascii=False)
+    state.last_digest = hashlib.sha256(legacy.encode()).hexdigest()
+    repeat = apply_commit(attempt, "sco", 5, {"cmi.location": "页 3"}, version="2004")
+    other = apply_commit(attempt, "sco", 5, {"cmi.location": "页 4"}, version="2004")
+    assert (repeat.status, other.status) == ("duplicate", "stale")
+    assert state.values["cmi.location"] == "页 3"
+
+
 def test_an_unchanged_commit_is_applied_but_reports_no_change():
     attempt = Attempt(number=1)
     apply_commit(attempt, "sco", 0, {"cmi.location": "a"}, version="2004")
