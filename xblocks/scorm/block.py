@@ -145,10 +145,11 @@ class ScormPlayerBlock(PipelineResourcesMixin, LearnerStateMixin, ScoringMixin, 
         return load_package(store, self.package_sha256)
 
     def _settings(self) -> learner.Settings:
+        attempt_grading, sco_grading = self.attempt_grading, self.sco_grading  # each field read once
         return learner.Settings(
             attempts_allowed=max(0, self.attempts_allowed or 0),
-            attempt_grading=self.attempt_grading if self.attempt_grading in ATTEMPT_METHODS else "highest",
-            sco_grading=self.sco_grading if self.sco_grading in SCO_METHODS else "average",
+            attempt_grading=attempt_grading if attempt_grading in ATTEMPT_METHODS else "highest",
+            sco_grading=sco_grading if sco_grading in SCO_METHODS else "average",
             mastery_override=self.mastery_override)
 
     def _learner(self) -> tuple[str, str]:
@@ -388,7 +389,7 @@ class ScormPlayerBlock(PipelineResourcesMixin, LearnerStateMixin, ScoringMixin, 
         failure, settings = rte.commit_error_code(package.version), self._settings()
         with self._locked():
             record, sco = self._record(), payload.get("sco") if isinstance(payload, dict) else None
-            before = tracking.snapshot(record, package, sco, settings) if sco in scos else None
+            before = tracking.prior(record, sco) if sco in scos else None
             try:
                 result = learner.commit(record, package, payload, scos, settings)
             except learner.CommitRefused as refused:
@@ -401,7 +402,8 @@ class ScormPlayerBlock(PipelineResourcesMixin, LearnerStateMixin, ScoringMixin, 
             if result["status"] == "applied":  # a new sequence number, with or without new values
                 self.record = record.model_dump(mode="json")
                 if result["changed"] and result["outcome"]:  # else no status, score or session changed
-                    tracking.sco_changed(self, version_family(package.version), payload["attempt"], sco, before,
+                    tracking.sco_changed(self, version_family(package.version), payload["attempt"], sco,
+                                         tracking.snapshot_of(package, sco, settings, before),
                                          tracking.snapshot(record, package, sco, settings))
                     self._publish(record, package, scos, settings=settings)
                 self._store()

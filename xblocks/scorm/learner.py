@@ -195,10 +195,15 @@ def sco_outcomes(attempt: Attempt, package: Package, scos: list[str], settings: 
         state = attempt.scos.get(sco_id)
         if state is None:
             continue
-        mastery, threshold = _item_scores(package, find_item(package, sco_id), settings)
-        outcomes.append((sco_id, sco_outcome(package.version, state.values, mastery_score=mastery,
-                                             completion_threshold=threshold, credit=credit)))
+        outcomes.append((sco_id, sco_outcome_of(package, sco_id, state.values, settings, credit)))
     return outcomes
+
+
+def sco_outcome_of(package: Package, sco_id: str, values: dict[str, str], settings: Settings,
+                   credit: bool = True) -> ScoOutcome:
+    """The outcome of SCO ``sco_id`` whose cmi values are ``values``, with the item's mastery and threshold."""
+    mastery, threshold = _item_scores(package, find_item(package, sco_id), settings)
+    return sco_outcome(package.version, values, mastery_score=mastery, completion_threshold=threshold, credit=credit)
 
 
 def over_attempt_limit(record: LearnerRecord, package: Package, sco_id: str) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .learner import sco_outcomes
+from .learner import sco_outcome_of
 
 PREFIX = "edx.mooc_bridge.scorm."
 ATTEMPT_STARTED = PREFIX + "attempt.started"
@@ -47,15 +47,26 @@ class ScoSnapshot:
         return self.completion_status, self.success_status, self.score_scaled, self.score_raw, self.sessions
 
 
-def snapshot(record, package, sco: str, settings) -> ScoSnapshot:
-    """The SCO's :class:`ScoSnapshot` in the attempt in progress (a default one before its first commit)."""
+def prior(record, sco: str) -> tuple[dict[str, str], float, int] | None:
+    """A copy of what :func:`snapshot_of` needs of the SCO in the attempt in progress, taken before a commit
+    changes it (``None`` before its first commit); the snapshot itself is made only if an event is sent."""
     attempt = record.current()
     state = attempt.scos.get(sco) if attempt is not None else None
-    if state is None:
+    return None if state is None else (dict(state.values), state.total_seconds, state.sessions)
+
+
+def snapshot_of(package, sco: str, settings, taken: tuple[dict[str, str], float, int] | None) -> ScoSnapshot:
+    """The :class:`ScoSnapshot` of what :func:`prior` took (a default one before the SCO's first commit)."""
+    if taken is None:
         return ScoSnapshot()
-    outcome = sco_outcomes(attempt, package, [sco], settings)[0][1]
-    return ScoSnapshot(outcome.completion, outcome.success, outcome.score, outcome.raw, state.total_seconds,
-                       state.sessions)
+    values, total_seconds, sessions = taken
+    outcome = sco_outcome_of(package, sco, values, settings)
+    return ScoSnapshot(outcome.completion, outcome.success, outcome.score, outcome.raw, total_seconds, sessions)
+
+
+def snapshot(record, package, sco: str, settings) -> ScoSnapshot:
+    """The SCO's :class:`ScoSnapshot` in the attempt in progress (a default one before its first commit)."""
+    return snapshot_of(package, sco, settings, prior(record, sco))
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
