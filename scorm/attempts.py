@@ -47,7 +47,7 @@ from .cmi import (
     timespan_to_seconds,
     version_family,
 )
-from .grading import touches_outcome
+from .grading import changes_outcome
 from .rte import finish_status_12
 
 CommitStatus = Literal["applied", "duplicate", "stale"]
@@ -114,7 +114,10 @@ class CommitResult(BaseModel):
     status: CommitStatus
     changed: bool
     sequence: int
-    outcome: bool = True  # whether the SCO's status, score or sessions may have changed (grading.touches_outcome)
+    outcome: bool = True  # whether the SCO's status, score or sessions may have changed (grading.changes_outcome)
+
+
+_SESSION_TIME = frozenset({"cmi.core.session_time", "cmi.session_time"})  # added to total time, not kept
 
 
 def _digest(values: Mapping[str, str], terminate: bool) -> str:
@@ -155,27 +158,28 @@ def apply_commit(
     if sequence == state.sequence:
         return CommitResult(status="duplicate", changed=False, sequence=state.sequence)
     family = version_family(version)
-    before = (dict(state.values), state.total_seconds, state.suspended)
+    stored = state.values
+    # what this commit changes (values are only ever added or replaced, never removed)
+    delta = {k: v for k, v in values.items() if stored.get(k) != v and k not in _SESSION_TIME}
+    time_before = (state.total_seconds, state.suspended)
+    stored.update(delta)
     session = _session_seconds(family, values)
-    stored = {k: v for k, v in values.items() if k not in ("cmi.core.session_time", "cmi.session_time")}
-    state.values.update(stored)
     if session is not None:
         state.session_seconds = session
-    exit_key = "cmi.core.exit" if family == "1.2" else "cmi.exit"
     if terminate:
         state.total_seconds += state.session_seconds
         state.session_seconds = 0.0
         state.sessions += 1
-        state.suspended = state.values.get(exit_key) == "suspend"
+        state.suspended = stored.get("cmi.core.exit" if family == "1.2" else "cmi.exit") == "suspend"
         if family == "1.2":
-            status = finish_status_12(state.values, mastery_score=mastery_score)
-            if status is not None:
-                state.values["cmi.core.lesson_status"] = status
+            status = finish_status_12(stored, mastery_score=mastery_score)
+            if status is not None and stored.get("cmi.core.lesson_status") != status:
+                stored["cmi.core.lesson_status"] = delta["cmi.core.lesson_status"] = status
     state.sequence = sequence
     state.last_digest = _digest(values, terminate)
     state.updated = _now()
-    changed = before != (state.values, state.total_seconds, state.suspended)
-    outcome = new or terminate or touches_outcome(before[0], state.values)
+    changed = bool(delta) or time_before != (state.total_seconds, state.suspended)
+    outcome = new or terminate or changes_outcome(delta)
     return CommitResult(status="applied", changed=changed, sequence=sequence, outcome=outcome)
 
 

@@ -365,13 +365,16 @@ def _rule(family: Version, element: str) -> str | Check:
     return rule
 
 
-def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, str], list[CmiProblem]]:
+def validate_commit(version: str, data: Mapping[str, Any],
+                    known: Mapping[str, str] | None = None) -> tuple[dict[str, str], list[CmiProblem]]:
     """Check a flattened commit against the data model of ``version`` ("1.2" or any "2004 …").
 
     Returns ``(values, problems)``: the values as strings when ``problems`` is empty, else every problem
     found (and the values must not be stored). Counters (``…_count``) and ``…_children`` that clients echo
-    back are ignored, not refused.
+    back are ignored, not refused. ``known`` are values this data model accepted before (the SCO's stored
+    ones): a value equal to its known one is not checked again (scorm-again sends them all on every commit).
     """
+    known = known or {}
     family = version_family(version)
     problems: list[CmiProblem] = []
     values: dict[str, str] = {}
@@ -399,7 +402,8 @@ def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, st
         elif rule is _BAD_INDEX:
             problems.append(_problem(element, "bad_index", family, limit=MAX_INDEX))
         else:
-            code = rule(value) if value != "" else None  # "" is an element the SCO never set
+            # "" is an element the SCO never set
+            code = rule(value) if value != "" and known.get(element) != value else None
             if code:
                 problems.append(_problem(element, code, family, value))
             else:
@@ -410,29 +414,34 @@ def validate_commit(version: str, data: Mapping[str, Any]) -> tuple[dict[str, st
 def flatten(nested: Any, prefix: str = "") -> dict[str, Any]:
     """Flatten scorm-again's nested JSON (``{"cmi": {"core": {…}, "interactions": [{…}]}}``) to dotted names.
 
-    Lists and objects with numeric keys both become ``name.0.child``. Depth is bounded, so a hostile
-    document cannot exhaust the stack.
+    Lists and objects with numeric keys both become ``name.0.child``. Depth is bounded (a node deeper than
+    :data:`MAX_DEPTH` is kept as it is, and refused as not a string), so a hostile document cannot exhaust the
+    stack.
     """
     flat: dict[str, Any] = {}
-    stack: list[tuple[str, Any, int]] = [(prefix, nested, 0)]
-    scalars = (str, int, float, bool, type(None))
-    while stack:
-        name, node, depth = stack.pop()
-        kind = type(node)
-        if depth > 12 or kind in scalars:
-            flat[name] = node  # too deep: refused later as not a string
-            continue
-        if kind is dict or (kind is not list and isinstance(node, Mapping)):
-            items = node.items()
-        elif kind is list:
-            items = enumerate(node)
-        else:
-            flat[name] = node
-            continue
-        if name:
-            stack.extend((f"{name}.{key}", child, depth + 1) for key, child in items)
-        elif depth == 0 and kind is dict and all(type(child) in scalars for child in node.values()):
-            flat.update(reversed([(str(key), child) for key, child in items]))  # already flat: the usual commit
-        else:
-            stack.extend((str(key), child, depth + 1) for key, child in items)
+    _flatten_into(flat, prefix, nested, 0)
     return flat
+
+
+MAX_DEPTH = 12
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _flatten_into(flat: dict[str, Any], name: str, node: Any, depth: int) -> None:
+    kind = type(node)
+    if kind is dict or (kind is not list and kind not in _SCALARS and isinstance(node, Mapping)):
+        items = node.items()
+    elif kind is list:
+        items = enumerate(node)
+    else:
+        flat[name] = node
+        return
+    if depth > MAX_DEPTH:
+        flat[name] = node  # too deep: refused later as not a string
+        return
+    for key, child in items:
+        child_name = f"{name}.{key}" if name else str(key)
+        if type(child) in _SCALARS:
+            flat[child_name] = child
+        else:
+            _flatten_into(flat, child_name, child, depth + 1)

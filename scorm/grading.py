@@ -20,7 +20,7 @@ Three steps, each a pure function so the player block, rescoring and reports agr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -101,13 +101,14 @@ OUTCOME_ELEMENTS = frozenset({
 })
 
 
+def changes_outcome(names: Iterable[str]) -> bool:
+    """Whether a change to the values ``names`` may change the SCO's outcome (objectives count too)."""
+    return any(name in OUTCOME_ELEMENTS or name.startswith("cmi.objectives.") for name in names)
+
+
 def touches_outcome(before: Mapping[str, str], after: Mapping[str, str]) -> bool:
     """Whether going from values ``before`` to ``after`` may change the SCO's outcome (objectives count too)."""
-    if any(before.get(name) != after.get(name) for name in OUTCOME_ELEMENTS):
-        return True
-    objectives = [name for name in after if name.startswith("cmi.objectives.")]
-    return any(before.get(name) != after[name] for name in objectives) or (
-        len(objectives) != sum(1 for name in before if name.startswith("cmi.objectives.")))
+    return changes_outcome(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
 
 
 def sco_outcome(

@@ -130,3 +130,25 @@ def test_a_commit_is_bound_to_its_attempt_by_token():
         assert record.attempt_for(number, token) is None
     again = LearnerRecord.model_validate(record.model_dump(mode="json"))
     assert again.store_key == record.store_key and again.attempt_for(2, second.token) is not None
+
+
+def test_a_commit_reports_whether_it_changed_values_and_whether_it_may_change_the_outcome():
+    attempt = Attempt(number=1)
+    first = apply_commit(attempt, "sco", 0, {"cmi.core.lesson_location": "p1"}, version="1.2")
+    assert (first.changed, first.outcome) == (True, True), "a SCO's first commit starts it"
+    moved = apply_commit(attempt, "sco", 1, {"cmi.core.lesson_location": "p2", "cmi.suspend_data": "s"},
+                         version="1.2")
+    assert (moved.changed, moved.outcome) == (True, False)
+    timed = apply_commit(attempt, "sco", 2, {"cmi.core.lesson_location": "p2", "cmi.core.session_time": "00:01:00"},
+                         version="1.2")
+    assert (timed.changed, timed.outcome) == (False, False), "session time counts when the session ends"
+    objective = apply_commit(attempt, "sco", 3, {"cmi.objectives.0.id": "o1"}, version="1.2")
+    scored = apply_commit(attempt, "sco", 4, {"cmi.core.score.raw": "70"}, version="1.2")
+    assert objective.outcome and scored.outcome
+    finished = apply_commit(attempt, "sco", 5, {}, version="1.2", terminate=True, mastery_score=80)
+    assert (finished.changed, finished.outcome) == (True, True)
+    assert attempt.scos["sco"].values["cmi.core.lesson_status"] == "failed"
+    assert attempt.scos["sco"].total_seconds == 60
+    assert attempt.scos["sco"].values == {"cmi.core.lesson_location": "p2", "cmi.suspend_data": "s",
+                                          "cmi.objectives.0.id": "o1", "cmi.core.score.raw": "70",
+                                          "cmi.core.lesson_status": "failed"}

@@ -310,6 +310,18 @@ def test_real_scorm_again_commits_are_accepted_without_what_the_lms_owns(version
     assert values["cmi.suspend_data"] == "abc"
 
 
+@pytest.mark.parametrize(("version", "commit"), [("1.2", SCORM_AGAIN_12), ("2004 3rd", SCORM_AGAIN_2004)])
+def test_values_known_from_the_last_commit_give_the_same_answer(version, commit):
+    """Values accepted before are not checked again; what is accepted or refused stays the same."""
+    first, _problems = cmi.validate_commit(version, commit)
+    assert cmi.validate_commit(version, commit, first) == (first, [])
+    score = "cmi.core.score.raw" if version == "1.2" else "cmi.score.raw"
+    changed, problems = cmi.validate_commit(version, {**commit, score: "lots"}, {**first, score: "50"})
+    assert changed == {} and [(p.element, p.code) for p in problems] == [(score, "bad_format")]
+    owned = "cmi.core.student_id" if version == "1.2" else "cmi.learner_id"
+    assert owned not in cmi.validate_commit(version, {**commit, owned: "x"}, {**first, owned: "x"})[0]
+
+
 def test_element_rules_are_remembered_within_bounds():
     invented = {f"cmi.bogus{n}": "x" for n in range(4999)}  # a hostile commit inventing names
     for _ in range(2):

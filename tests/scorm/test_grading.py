@@ -8,6 +8,7 @@ from scorm.grading import (
     OUTCOME_ELEMENTS,
     AttemptResult,
     ScoOutcome,
+    changes_outcome,
     combine_attempts,
     combine_scos,
     sco_outcome,
@@ -137,6 +138,8 @@ def test_scores_stay_between_zero_and_one(items, method):
 ])
 def test_only_status_score_and_objective_values_touch_the_outcome(before, after, touches):
     assert touches_outcome(before, after) is touches
+    changed = [name for name in before.keys() | after.keys() if before.get(name) != after.get(name)]
+    assert changes_outcome(changed) is touches
 
 
 @pytest.mark.parametrize("version", ["1.2", "2004 3rd Edition"])

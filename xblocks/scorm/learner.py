@@ -167,7 +167,8 @@ def commit(record: LearnerRecord, package: Package, payload: Mapping[str, Any], 
     if attempt is not record.current():
         raise CommitRefused("stale_attempt")
     flat = rte.drop_echoed_defaults(package.version, cmi.flatten(data))
-    values, problems = cmi.validate_commit(package.version or "1.2", flat)
+    known = attempt.scos.get(sco_id)
+    values, problems = cmi.validate_commit(package.version or "1.2", flat, known.values if known else None)
     if problems:
         raise CommitRefused("invalid_data", [problem.to_dict() for problem in problems])
     mastery, _threshold = _item_scores(package, find_item(package, sco_id), settings or Settings())

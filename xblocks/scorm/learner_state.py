@@ -86,14 +86,15 @@ class LearnerStateMixin:
 
     def _fresh(self, held: sequences.Held) -> None:
         """Inside the lock, take the stored state over the fields the runtime loaded before it, where it holds."""
-        if held.raw is None or not (self.state_stored or self._marked_now()):
+        marked = self._marked = self.state_stored
+        if held.raw is None or not (marked or self._marked_now()):
             return
         state = held.state or {}
         stale = [name for name in STATE if getattr(self, name) != state.get(name)]
         for name in stale:
             setattr(self, name, state.get(name))
-        if not self.state_stored:
-            self.state_stored = True
+        if not marked:
+            self.state_stored = self._marked = True
         if stale:  # the mirror too, now: the runtime's own save comes after the lock
             self.save()
 
@@ -124,8 +125,8 @@ class LearnerStateMixin:
         if held is None:
             raise RuntimeError("_store() outside _locked()")
         held.store({name: getattr(self, name) for name in STATE})
-        if not self.state_stored:
-            self.state_stored = True
+        if not getattr(self, "_marked", False):  # as _fresh read it under this lock
+            self.state_stored = self._marked = True
         self.save()
 
     def _keep(self, record) -> None:

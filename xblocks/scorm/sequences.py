@@ -83,8 +83,8 @@ def _lock_and_read(cursor, alias: str, key: str) -> str | None:
 class Held:
     """One learner's locked row: its data as stored (``raw``; None: nothing stored yet), and :meth:`store`."""
 
-    def __init__(self, cursor, alias: str, key: str, raw: str | None):
-        self._cursor, self._alias, self._key, self.raw = cursor, alias, key, raw
+    def __init__(self, cursor, connection, key: str, raw: str | None):
+        self._cursor, self._connection, self._key, self.raw = cursor, connection, key, raw
 
     @property
     def state(self) -> dict[str, Any] | None:
@@ -95,10 +95,10 @@ class Held:
         """Store the learner's state in the transaction that holds the lock (and writes the fields)."""
         if self._cursor is None:
             raise RuntimeError("store() outside locked(): the lock is released")
-        connection = connections[self._alias]
+        connection = self._connection
         self.raw = pydantic_core.to_json(state).decode()
-        self._cursor.execute(_sql(self._alias)[1], [self.raw, connection.ops.adapt_datetimefield_value(timezone.now()),
-                                                    self._key])
+        self._cursor.execute(_sql(connection.alias)[1],
+                             [self.raw, connection.ops.adapt_datetimefield_value(timezone.now()), self._key])
 
 
 @contextmanager
@@ -108,12 +108,13 @@ def locked(usage_id: str, learner_id: str) -> Iterator[Held]:
     from .models import LearnerState
 
     alias, key = _alias(), _state_key(usage_id, learner_id)
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+    connection = connections[alias]
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
         data = _lock_and_read(cursor, alias, key)
         if data is None:  # first seen: a row to lock (two first requests insert one; neither fails)
             LearnerState.objects.using(alias).bulk_create([LearnerState(key=key, data="")], ignore_conflicts=True)
             data = _lock_and_read(cursor, alias, key)
-        held = Held(cursor, alias, key, data or None)
+        held = Held(cursor, connection, key, data or None)
         try:
             yield held
         finally:
