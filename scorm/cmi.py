@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from adapters.i18n import Translator
@@ -78,6 +79,7 @@ _TIMESTAMP_2004 = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)  # a commit's session time is checked, then added up: parsed once
 def timespan_to_seconds(value: str) -> float:
     """Seconds in a SCORM 1.2 ``CMITimespan`` such as ``0001:02:03.5``; ``ValueError`` if malformed."""
     match = _TIMESPAN_12.match(value or "")
@@ -96,6 +98,7 @@ def seconds_to_timespan(seconds: float) -> str:
     return f"{min(hours, 9999):04d}:{minutes:02d}:{secs:02d}.{centis:02d}"
 
 
+@lru_cache(maxsize=1024)
 def duration_to_seconds(value: str) -> float:
     """Seconds in a SCORM 2004 ``timeinterval`` such as ``PT1H2M3.5S`` (a year is 365 days, a month 30)."""
     match = _DURATION_2004.match(value or "")
