@@ -22,11 +22,20 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 from adapters.i18n import Translator
 from adapters.i18n import gettext_noop as N_
+
+from .cmi_time import (
+    DURATION_2004,
+    TIME_12,
+    TIMESTAMP_2004,
+    duration_to_seconds,
+    seconds_to_duration,
+    seconds_to_timespan,
+    timespan_to_seconds,
+)
 
 _ = Translator.for_package("scorm").gettext
 
@@ -65,64 +74,6 @@ class CmiProblem:
 def version_family(version: str | None) -> Version:
     """Map a package version ("1.2", "2004 3rd", …) to the run-time data model it uses."""
     return "1.2" if (version or "1.2").startswith("1.2") else "2004"
-
-
-# ---------------------------------------------------------------------------------------------- time
-
-_TIMESPAN_12 = re.compile(r"^(\d{2,4}):(\d{2}):(\d{2})(\.\d{1,2})?$")
-_DURATION_2004 = re.compile(
-    r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d{1,2})?)S)?)?$"
-)
-_TIME_12 = re.compile(r"^([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,2})?$")
-_TIMESTAMP_2004 = re.compile(
-    r"^\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d{1,2})?)?)?(Z|[+-]\d{2}(:\d{2})?)?)?)?)?$"
-)
-
-
-@lru_cache(maxsize=1024)  # a commit's session time is checked, then added up: parsed once
-def timespan_to_seconds(value: str) -> float:
-    """Seconds in a SCORM 1.2 ``CMITimespan`` such as ``0001:02:03.5``; ``ValueError`` if malformed."""
-    match = _TIMESPAN_12.match(value or "")
-    if not match or int(match.group(2)) > 59 or int(match.group(3)) > 59:
-        raise ValueError(f"not a CMITimespan: {value!r}")
-    hours, minutes, seconds = (int(match.group(i)) for i in (1, 2, 3))
-    return hours * 3600 + minutes * 60 + seconds + float(match.group(4) or 0)
-
-
-def seconds_to_timespan(seconds: float) -> str:
-    """A SCORM 1.2 ``CMITimespan`` for ``seconds`` (hours capped at 9999)."""
-    centis = max(0, round(seconds * 100))
-    hours, rest = divmod(centis, 360000)
-    minutes, rest = divmod(rest, 6000)
-    secs, centis = divmod(rest, 100)
-    return f"{min(hours, 9999):04d}:{minutes:02d}:{secs:02d}.{centis:02d}"
-
-
-@lru_cache(maxsize=1024)
-def duration_to_seconds(value: str) -> float:
-    """Seconds in a SCORM 2004 ``timeinterval`` such as ``PT1H2M3.5S`` (a year is 365 days, a month 30)."""
-    match = _DURATION_2004.match(value or "")
-    if not match:
-        raise ValueError(f"not a timeinterval: {value!r}")
-    years, months, days, hours, minutes = (int(match.group(i) or 0) for i in range(1, 6))
-    seconds = float(match.group(6) or 0)
-    return ((years * 365 + months * 30 + days) * 24 + hours) * 3600 + minutes * 60 + seconds
-
-
-def seconds_to_duration(seconds: float) -> str:
-    """A SCORM 2004 ``timeinterval`` for ``seconds``, e.g. ``PT1H2M3.5S``."""
-    centis = max(0, round(seconds * 100))
-    hours, rest = divmod(centis, 360000)
-    minutes, rest = divmod(rest, 6000)
-    secs = rest / 100
-    text = "PT"
-    if hours:
-        text += f"{hours}H"
-    if minutes:
-        text += f"{minutes}M"
-    if secs or text == "PT":
-        text += f"{secs:g}S"
-    return text
 
 
 # ------------------------------------------------------------------------------------------- checks
@@ -240,7 +191,7 @@ WRITABLE_12: dict[str, Check] = {
     "cmi.student_preference.text": _integer(-1, 1),
     "cmi.interactions.n.id": _identifier(255),
     "cmi.interactions.n.objectives.n.id": _identifier(255),
-    "cmi.interactions.n.time": _pattern(_TIME_12),
+    "cmi.interactions.n.time": _pattern(TIME_12),
     "cmi.interactions.n.type": _vocabulary(*_INTERACTION_TYPES_12),
     "cmi.interactions.n.correct_responses.n.pattern": _string(255),
     "cmi.interactions.n.weighting": _decimal(),
@@ -259,13 +210,13 @@ _SCORE_2004 = {
 WRITABLE_2004: dict[str, Check] = {
     "cmi.comments_from_learner.n.comment": _localized(4000),
     "cmi.comments_from_learner.n.location": _string(250),
-    "cmi.comments_from_learner.n.timestamp": _pattern(_TIMESTAMP_2004),
+    "cmi.comments_from_learner.n.timestamp": _pattern(TIMESTAMP_2004),
     "cmi.completion_status": _vocabulary("completed", "incomplete", "not attempted", "unknown"),
     "cmi.exit": _vocabulary("time-out", "suspend", "logout", "normal", ""),
     "cmi.location": _string(1000),
     "cmi.progress_measure": _decimal(0, 1),
     **{f"cmi.{key}": check for key, check in _SCORE_2004.items()},
-    "cmi.session_time": _pattern(_DURATION_2004),
+    "cmi.session_time": _pattern(DURATION_2004),
     "cmi.success_status": _vocabulary("passed", "failed", "unknown"),
     "cmi.suspend_data": _string(64000),
     "cmi.learner_preference.audio_level": _decimal(0),
@@ -281,12 +232,12 @@ WRITABLE_2004: dict[str, Check] = {
     "cmi.interactions.n.id": _identifier(4000, allow_urn=True),
     "cmi.interactions.n.type": _vocabulary(*_INTERACTION_TYPES_2004),
     "cmi.interactions.n.objectives.n.id": _identifier(4000, allow_urn=True),
-    "cmi.interactions.n.timestamp": _pattern(_TIMESTAMP_2004),
+    "cmi.interactions.n.timestamp": _pattern(TIMESTAMP_2004),
     "cmi.interactions.n.correct_responses.n.pattern": _string(7800),
     "cmi.interactions.n.weighting": _decimal(),
     "cmi.interactions.n.learner_response": _string(7800),
     "cmi.interactions.n.result": _result(("correct", "incorrect", "unanticipated", "neutral")),
-    "cmi.interactions.n.latency": _pattern(_DURATION_2004),
+    "cmi.interactions.n.latency": _pattern(DURATION_2004),
     "cmi.interactions.n.description": _localized(250),
     "adl.nav.request": _pattern(_NAV_REQUEST),
 }
