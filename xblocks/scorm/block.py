@@ -54,7 +54,7 @@ _ = Translator.for_package("xblocks").gettext
 @lru_cache(maxsize=1024)
 def _status_words(grade: float | None, completion: float | None, weight: float, language: str) -> str:
     """The learner's status line in ``language`` (the current one): worded once per value, not on every commit."""
-    if grade is None and not completion:
+    if grade is None and completion is None:  # nothing published yet; a SCO opened but not done is 0%
         return _("Not started")
     parts = []
     if completion is not None:

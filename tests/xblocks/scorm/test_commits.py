@@ -335,3 +335,11 @@ def test_a_bookmark_only_commit_publishes_nothing_and_a_score_commit_does(scorm)
     assert scorm.block("alice").record["attempts"][0]["scos"][SCO_12]["values"]["cmi.core.lesson_location"] == "p9"
     commit(scorm, block, {**SCORM_AGAIN_12, "cmi.core.score.raw": "90", "cmi.core.lesson_location": "p9"}, seq=3)
     assert [data["value"] for _kind, data in scorm.events("alice", "grade")][-1] == 0.9
+
+
+def test_the_status_line_says_started_once_a_sco_is_opened_and_not_done(scorm):
+    block = scorm.block("lin", package_sha256=scorm.shas["12"])
+    launch(scorm, block)
+    assert block._status_text() == "Not started"
+    answer = commit(scorm, block, {"cmi.core.lesson_status": "incomplete", "cmi.core.lesson_location": "p1"}, seq=0)
+    assert answer["progress"] == "Progress 0%", "an opened SCO that is not done is not 'not started'"
