@@ -106,11 +106,6 @@ def changes_outcome(names: Iterable[str]) -> bool:
     return any(name in OUTCOME_ELEMENTS or name.startswith("cmi.objectives.") for name in names)
 
 
-def touches_outcome(before: Mapping[str, str], after: Mapping[str, str]) -> bool:
-    """Whether going from values ``before`` to ``after`` may change the SCO's outcome (objectives count too)."""
-    return changes_outcome(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
-
-
 def sco_outcome(
     version: str | None,
     values: Mapping[str, str],

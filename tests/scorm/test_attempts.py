@@ -1,5 +1,8 @@
 """Learner attempts: launch values, commits with sequence numbers, resume and total time."""
 
+import hashlib
+import json
+
 import pytest
 
 from scorm.attempts import Attempt, LaunchContext, LearnerRecord, apply_commit, launch_values
@@ -63,9 +66,6 @@ def test_repeats_are_idempotent_and_stale_commits_are_refused():
 
 def test_a_repeat_fingerprinted_by_the_first_release_is_still_a_duplicate():
     """A beacon sent before an upgrade and repeated after it: the stored fingerprint is the old form."""
-    import hashlib
-    import json
-
     attempt = Attempt(number=1)
     apply_commit(attempt, "sco", 5, {"cmi.location": "页 3"}, version="2004")
     state = attempt.scos["sco"]
